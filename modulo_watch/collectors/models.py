@@ -1,0 +1,183 @@
+"""Frozen snapshot types shared by every layer.
+
+Collectors (live or drill) build these; the hub stores them; panes and the incident
+assessment read them. Values are kept raw (as the source sent them): making text
+safe for the terminal is the display layer's job, and API calls need the raw value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class SourceName(StrEnum):
+    """The data sources, one pane (or more) each."""
+
+    PODS = "pods"
+    NODES = "nodes"
+    POSTGRES = "postgres"
+    METRICS = "metrics"
+    ALERTS = "alerts"
+
+
+class SourceState(StrEnum):
+    NOT_CONFIGURED = "not configured"
+    CONNECTING = "connecting"
+    LIVE = "live"
+    STALE = "stale"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """Where a source stands: what its pane's border shows.
+
+    ``last_success`` is the source clock's time of the last good snapshot (simulated in a drill);
+    ``retry_at`` is a monotonic deadline, so "retrying in N s" counts down in real seconds.
+    """
+
+    source: SourceName
+    state: SourceState
+    last_success: datetime | None = None
+    stale_since: datetime | None = None
+    last_error: str | None = None
+    retry_at: float | None = None
+    hint: str | None = None
+
+
+# --- Kubernetes -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pod:
+    namespace: str
+    name: str
+    ready_containers: int
+    total_containers: int
+    status: str
+    restarts: int
+    created_at: datetime
+    node: str = ""
+    last_restart_at: datetime | None = None
+    cpu_millicores: int | None = None
+    memory_bytes: int | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class PodSnapshot:
+    collected_at: datetime
+    pods: tuple[Pod, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    name: str
+    ready: bool
+    created_at: datetime
+    unschedulable: bool = False
+    pressures: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    version: str = ""
+    cpu_percent: float | None = None
+    memory_percent: float | None = None
+    pod_count: int = 0
+
+    @property
+    def status(self) -> str:
+        parts = ["Ready" if self.ready else "NotReady"]
+        if self.unschedulable:
+            parts.append("SchedulingDisabled")
+        return ",".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSnapshot:
+    collected_at: datetime
+    nodes: tuple[Node, ...]
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PgBackend:
+    pid: int
+    database: str
+    user: str
+    application: str
+    client: str
+    state: str
+    query: str
+    query_start: datetime | None = None
+    xact_start: datetime | None = None
+    wait_event_type: str = ""
+    wait_event: str = ""
+    blocked_by: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PgSnapshot:
+    collected_at: datetime
+    server_version: str
+    max_connections: int
+    backends: tuple[PgBackend, ...]
+
+    def count_by_state(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for backend in self.backends:
+            counts[backend.state] = counts.get(backend.state, 0) + 1
+        return counts
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for b in self.backends if b.blocked_by)
+
+
+# --- Metrics and alerts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One time series, oldest point first."""
+
+    name: str
+    points: tuple[tuple[datetime, float], ...]
+    unit: str = ""
+
+    @property
+    def latest(self) -> float | None:
+        return self.points[-1][1] if self.points else None
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsSnapshot:
+    collected_at: datetime
+    error_ratio: Series
+    window_seconds: int = 15 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    fingerprint: str
+    name: str
+    severity: str
+    state: str
+    starts_at: datetime
+    summary: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
+    runbook_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSnapshot:
+    collected_at: datetime
+    alerts: tuple[Alert, ...] = field(default_factory=tuple)
+
+
+Snapshot = PodSnapshot | NodeSnapshot | PgSnapshot | MetricsSnapshot | AlertSnapshot

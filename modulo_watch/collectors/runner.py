@@ -1,0 +1,137 @@
+"""The collector runtime: one async task per source with its own interval, timeout and backoff.
+
+A source that hangs or raises only ever affects its own status; the others, and the first frame,
+never wait on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from modulo_watch.collectors.clock import Clock
+from modulo_watch.collectors.hub import Hub
+from modulo_watch.collectors.models import Snapshot, SourceName, SourceState, SourceStatus
+
+MAX_ERROR_LENGTH = 200
+
+
+class Collector(Protocol):
+    """A data source. ``fetch`` returns one snapshot or raises; the runner does the rest."""
+
+    source: SourceName
+    interval: float
+    timeout: float
+
+    async def fetch(self) -> Snapshot: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff with "equal jitter": half the step is fixed, half random.
+
+    The fixed half keeps retries at most about one a second; the random half spreads many
+    clients apart after a shared outage.
+    """
+
+    base: float = 2.0
+    cap: float = 30.0
+
+    def delay(self, failures: int, rng: random.Random) -> float:
+        step = min(self.cap, self.base * 2 ** max(0, failures - 1))
+        return step / 2 + rng.uniform(0, step / 2)
+
+
+def describe_error(exc: BaseException, timeout: float) -> str:
+    """One line for the pane border: what went wrong, without a traceback."""
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if len(text) > MAX_ERROR_LENGTH:
+        text = text[: MAX_ERROR_LENGTH - 1] + "…"
+    return text
+
+
+class SourceRunner:
+    """Runs one collector forever: fetch, publish, wait; on failure, publish why and back off."""
+
+    def __init__(
+        self,
+        collector: Collector,
+        hub: Hub,
+        clock: Clock,
+        backoff: Backoff | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._collector = collector
+        self._hub = hub
+        self._clock = clock
+        self._backoff = backoff or Backoff()
+        self._rng = rng or random.Random()
+        self._failures = 0
+        self._last_success: datetime | None = None
+        self._stale_since: datetime | None = None
+
+    @property
+    def source(self) -> SourceName:
+        return self._collector.source
+
+    async def run(self) -> None:
+        self._publish(SourceState.CONNECTING)
+        try:
+            while True:
+                await self._clock.sleep(await self.poll_once())
+        finally:
+            await self._collector.aclose()
+
+    async def poll_once(self) -> float:
+        """Fetch once, publish the outcome, and return how long to wait before the next fetch."""
+        collector = self._collector
+        try:
+            snapshot = await asyncio.wait_for(collector.fetch(), collector.timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a source's failure is its status, never a crash
+            return self._failed(exc)
+        self._failures = 0
+        self._last_success = self._clock.now()
+        self._stale_since = None
+        self._hub.publish_snapshot(collector.source, snapshot)
+        self._publish(SourceState.LIVE)
+        return collector.interval
+
+    def _failed(self, exc: Exception) -> float:
+        self._failures += 1
+        delay = self._backoff.delay(self._failures, self._rng)
+        if self._stale_since is None:
+            self._stale_since = self._clock.now()
+        state = SourceState.STALE if self._last_success else SourceState.CONNECTING
+        self._publish(
+            state,
+            last_error=describe_error(exc, self._collector.timeout),
+            retry_at=self._clock.monotonic() + delay,
+        )
+        return delay
+
+    def _publish(
+        self, state: SourceState, last_error: str | None = None, retry_at: float | None = None
+    ) -> None:
+        self._hub.publish_status(
+            SourceStatus(
+                source=self._collector.source,
+                state=state,
+                last_success=self._last_success,
+                stale_since=self._stale_since if state is SourceState.STALE else None,
+                last_error=last_error,
+                retry_at=retry_at,
+            )
+        )
+
+
+def not_configured(source: SourceName, hint: str) -> SourceStatus:
+    return SourceStatus(source=source, state=SourceState.NOT_CONFIGURED, hint=hint)
