@@ -43,7 +43,7 @@ class Backoff:
     cap: float = 30.0
 
     def delay(self, failures: int, rng: random.Random) -> float:
-        step = min(self.cap, self.base * 2 ** max(0, failures - 1))
+        step = min(self.cap, self.base * 2.0 ** max(0, failures - 1))
         return step / 2 + rng.uniform(0, step / 2)
 
 
