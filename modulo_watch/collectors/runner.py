@@ -93,7 +93,10 @@ class SourceRunner:
         """Fetch once, publish the outcome, and return how long to wait before the next fetch."""
         collector = self._collector
         try:
-            snapshot = await asyncio.wait_for(collector.fetch(), collector.timeout)
+            # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow a cancellation that
+            # arrives as the fetch completes, and the runner would then never stop.
+            async with asyncio.timeout(collector.timeout):
+                snapshot = await collector.fetch()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a source's failure is its status, never a crash
