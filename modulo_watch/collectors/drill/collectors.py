@@ -1,0 +1,86 @@
+"""Drill collectors: one per source, each serving its slice of the scenario's world.
+
+They satisfy the runner's ``Collector`` protocol, so the real ``SourceRunner`` schedules them,
+marks them stale during a scripted outage and retries with its usual backoff.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from modulo_watch.collectors.drill.engine import Scenario, World
+from modulo_watch.collectors.models import Snapshot, SourceName
+from modulo_watch.collectors.runner import Collector
+
+POLL_INTERVAL = 1.0
+"""Real seconds between fetches, whatever the drill's speed."""
+FETCH_TIMEOUT = 2.0
+WORLD_TICK = 0.25
+"""Drill seconds per cached world: five sources polled in the same instant share one world."""
+_CACHED_WORLDS = 4
+
+
+class SimulatedClock(Protocol):
+    """What drill collectors need of a clock (``DrillClock`` has it)."""
+
+    @property
+    def elapsed(self) -> float: ...
+
+    def now(self) -> datetime: ...
+
+
+def drill_start(now: datetime) -> datetime:
+    """The drill's first moment: launch time to the second, so drill time begins when the app does."""
+    aware = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    return aware.replace(microsecond=0)
+
+
+class WorldCache:
+    """Worlds by elapsed drill time, rounded down to ``WORLD_TICK``; keeps the last few."""
+
+    def __init__(self, scenario: Scenario, start: datetime) -> None:
+        self._scenario = scenario
+        self._start = start
+        self._worlds: OrderedDict[float, World] = OrderedDict()
+
+    def at(self, elapsed: float) -> World:
+        tick = elapsed - elapsed % WORLD_TICK
+        world = self._worlds.get(tick)
+        if world is None:
+            world = self._worlds[tick] = self._scenario.world_at(tick, self._start)
+            if len(self._worlds) > _CACHED_WORLDS:
+                self._worlds.popitem(last=False)
+        return world
+
+
+class DrillCollector:
+    def __init__(self, source: SourceName, worlds: WorldCache, clock: SimulatedClock) -> None:
+        self.source = source
+        self.interval = POLL_INTERVAL
+        self.timeout = FETCH_TIMEOUT
+        self._worlds = worlds
+        self._clock = clock
+
+    async def fetch(self) -> Snapshot:
+        world = self._worlds.at(self._clock.elapsed)
+        if self.source in world.sources_down:
+            raise ConnectionError(f"drill: {self.source} unreachable (scripted outage)")
+        return world.snapshot(self.source)
+
+    async def aclose(self) -> None:
+        """Nothing to release: the world is computed, not fetched."""
+
+
+def drill_collectors(
+    scenario: Scenario, clock: SimulatedClock, start: datetime | None = None
+) -> list[Collector]:
+    """One collector per source, all reading one shared world cache.
+
+    ``start`` is the clock's start; by default it is worked out from the clock itself.
+    """
+    if start is None:
+        start = clock.now() - timedelta(seconds=clock.elapsed)
+    worlds = WorldCache(scenario, start)
+    return [DrillCollector(source, worlds, clock) for source in SourceName]

@@ -1,0 +1,120 @@
+"""A compiled scenario, and the world it describes at any moment.
+
+Loading compiles the timeline once; ``world_at`` is then a pure function of the elapsed drill
+time, so a drill can run at any speed, pause, or jump ahead and always show the same world for
+the same moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from modulo_watch.collectors.drill.alerts import AlertTimeline
+from modulo_watch.collectors.drill.nodes import NodeTimeline, NodeUsage
+from modulo_watch.collectors.drill.pg import PostgresTimeline
+from modulo_watch.collectors.drill.pod_compile import PodCompiler
+from modulo_watch.collectors.drill.pod_life import TERMINAL_STATUSES
+from modulo_watch.collectors.drill.series import ErrorRatioTimeline
+from modulo_watch.collectors.drill.spec import ScenarioSpec, SourceDownEvent
+from modulo_watch.collectors.models import (
+    AlertSnapshot,
+    MetricsSnapshot,
+    NodeSnapshot,
+    PgSnapshot,
+    Pod,
+    PodSnapshot,
+    Snapshot,
+    SourceName,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioInfo:
+    name: str
+    title: str
+    description: str
+    duration_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedIncident:
+    """What the scenario suggests the responder declares."""
+
+    title: str
+    severity: str
+    impact: str
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """Everything every source would report at one moment of the drill."""
+
+    elapsed: float
+    pods: PodSnapshot
+    nodes: NodeSnapshot
+    postgres: PgSnapshot
+    metrics: MetricsSnapshot
+    alerts: AlertSnapshot
+    sources_down: frozenset[SourceName]
+
+    def snapshot(self, source: SourceName) -> Snapshot:
+        snapshots: dict[SourceName, Snapshot] = {
+            SourceName.PODS: self.pods,
+            SourceName.NODES: self.nodes,
+            SourceName.POSTGRES: self.postgres,
+            SourceName.METRICS: self.metrics,
+            SourceName.ALERTS: self.alerts,
+        }
+        return snapshots[source]
+
+
+class Scenario:
+    """A loaded scenario: its description, its suggested incident, and its world over time."""
+
+    def __init__(self, spec: ScenarioSpec) -> None:
+        meta = spec.meta
+        self.source = spec.source
+        self.info = ScenarioInfo(meta.name, meta.title, meta.description, meta.duration)
+        self.incident = SuggestedIncident(spec.incident.title, spec.incident.severity, spec.incident.impact)
+        self._nodes = NodeTimeline(spec.nodes, spec.events)
+        self._pods = PodCompiler(meta.seed, spec.source, self._nodes, spec.workloads).compile(spec.events)
+        self._postgres = PostgresTimeline(spec.postgres, meta.seed, spec.events)
+        self._metrics = ErrorRatioTimeline(spec.metrics, meta.seed, spec.events)
+        self._alerts = AlertTimeline(spec.events)
+        self._outages = tuple(
+            (e.source, e.at, e.at + e.duration) for e in spec.events if isinstance(e, SourceDownEvent)
+        )
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    def world_at(self, elapsed_seconds: float, start: datetime) -> World:
+        """The world ``elapsed_seconds`` of drill time after ``start`` (the drill's first moment)."""
+        at = elapsed_seconds
+        now = start + timedelta(seconds=at)
+        pods = tuple(life.pod_at(at, start) for life in self._pods if life.born <= at < life.gone)
+        return World(
+            elapsed=at,
+            pods=PodSnapshot(collected_at=now, pods=pods),
+            nodes=NodeSnapshot(collected_at=now, nodes=self._nodes.snapshot_nodes(at, start, _usage(pods))),
+            postgres=self._postgres.snapshot(at, start),
+            metrics=self._metrics.snapshot(at, start),
+            alerts=self._alerts.snapshot(at, start),
+            sources_down=frozenset(source for source, begin, end in self._outages if begin <= at < end),
+        )
+
+
+def _usage(pods: tuple[Pod, ...]) -> dict[str, NodeUsage]:
+    usage: dict[str, NodeUsage] = {}
+    for pod in pods:
+        if not pod.node or pod.status in TERMINAL_STATUSES:
+            continue
+        current = usage.get(pod.node, NodeUsage())
+        usage[pod.node] = NodeUsage(
+            current.pods + 1,
+            current.cpu_millicores + (pod.cpu_millicores or 0),
+            current.memory_bytes + (pod.memory_bytes or 0),
+        )
+    return usage

@@ -1,0 +1,267 @@
+"""A scenario file as validated data: the initial world and the timeline of events.
+
+Times are seconds relative to the drill's start (elapsed 0). Every event keeps the line it was
+written on, so checks that need the whole timeline can still point at the right line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modulo_watch.collectors.models import SourceName
+
+Labels = tuple[tuple[str, str], ...]
+
+POD_STATUSES = (
+    "Running",
+    "Pending",
+    "ContainerCreating",
+    "CrashLoopBackOff",
+    "Error",
+    "OOMKilled",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "CreateContainerConfigError",
+    "Terminating",
+    "Evicted",
+    "Completed",
+    "Unknown",
+)
+NODE_CONDITIONS = (
+    "NotReady",
+    "DiskPressure",
+    "MemoryPressure",
+    "PIDPressure",
+    "NetworkUnavailable",
+    "SchedulingDisabled",
+)
+PG_STATES = (
+    "active",
+    "idle",
+    "idle in transaction",
+    "idle in transaction (aborted)",
+    "fastpath function call",
+    "disabled",
+)
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+SEVERITIES = ("P0", "P1", "P2", "P3")
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    name: str
+    title: str
+    description: str
+    duration: float
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentSpec:
+    title: str
+    severity: str
+    impact: str
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSpec:
+    name: str
+    roles: tuple[str, ...]
+    version: str
+    cpu_millicores: int
+    memory_bytes: int
+    age: float
+    conditions: frozenset[str]
+
+    @property
+    def runs_workloads(self) -> bool:
+        return "control-plane" not in self.roles
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadSpec:
+    name: str
+    namespace: str
+    kind: str
+    replicas: int
+    containers: int
+    cpu_millicores: int
+    memory_bytes: int
+    age: float
+    nodes: tuple[str, ...]
+    labels: Labels
+
+
+@dataclass(frozen=True, slots=True)
+class PostgresSpec:
+    server_version: str
+    max_connections: int
+    database: str
+    applications: Labels
+    """(application_name, user) pairs the generic backends are drawn from."""
+    backends: tuple[tuple[str, int], ...]
+    queries: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsSpec:
+    series: str
+    error_ratio: float
+    noise: float
+    step: float
+
+
+# --- events -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRatioEvent:
+    at: float
+    line: int
+    target: float
+    over: float
+
+
+@dataclass(frozen=True, slots=True)
+class PodStatusEvent:
+    at: float
+    line: int
+    workload: str
+    status: str
+    count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutEvent:
+    """A new ReplicaSet replaces the pods one by one; ``rollback`` reuses the previous template."""
+
+    at: float
+    line: int
+    workload: str
+    status: str
+    over: float
+    rollback: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NodeEvent:
+    at: float
+    line: int
+    node: str
+    add: frozenset[str]
+    clear: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class EvictEvent:
+    """The pods on ``node`` get ``status``; their controllers create replacements in ``replacements``."""
+
+    at: float
+    line: int
+    node: str
+    status: str
+    replacements: str
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulePendingEvent:
+    at: float
+    line: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class BackendsEvent:
+    at: float
+    line: int
+    targets: tuple[tuple[str, int], ...]
+    over: float
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSpec:
+    id: str
+    application: str
+    user: str
+    state: str
+    query: str
+    blocked_by: tuple[str, ...]
+    wait_event: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class LockChainEvent:
+    """Sessions join the named lock chain; several of one kind arrive spread over ``over``."""
+
+    at: float
+    line: int
+    chain: str
+    sessions: tuple[SessionSpec, ...]
+    over: float
+
+
+@dataclass(frozen=True, slots=True)
+class EndLockChainEvent:
+    at: float
+    line: int
+    chain: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEvent:
+    at: float
+    line: int
+    name: str
+    severity: str
+    summary: str
+    labels: Labels
+    runbook_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveEvent:
+    """Resolves the firing alerts called ``name`` whose labels include ``labels``."""
+
+    at: float
+    line: int
+    name: str
+    labels: Labels
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDownEvent:
+    at: float
+    line: int
+    source: SourceName
+    duration: float
+
+
+Event = (
+    ErrorRatioEvent
+    | PodStatusEvent
+    | RolloutEvent
+    | NodeEvent
+    | EvictEvent
+    | SchedulePendingEvent
+    | BackendsEvent
+    | LockChainEvent
+    | EndLockChainEvent
+    | AlertEvent
+    | ResolveEvent
+    | SourceDownEvent
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioSpec:
+    source: str
+    meta: Meta
+    incident: IncidentSpec
+    namespaces: tuple[str, ...]
+    nodes: tuple[NodeSpec, ...]
+    workloads: tuple[WorkloadSpec, ...]
+    postgres: PostgresSpec
+    metrics: MetricsSpec
+    events: tuple[Event, ...]
+    """Sorted by time; events at the same time keep their order in the file."""
