@@ -1,0 +1,160 @@
+"""The ``modulo-watch`` command: flags and settings first, the Textual app only once both are valid.
+
+Kept import-light on purpose: a typo in a flag or the config file is reported before textual is
+imported, and always as one line on stderr with exit code 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import math
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+from modulo_watch import __version__
+from modulo_watch.config import (
+    ConfigError,
+    Settings,
+    default_config_path,
+    display_path,
+    load_settings,
+    render_settings,
+)
+
+PROG = "modulo-watch"
+DEFAULT_SCENARIO = "bad-deploy"
+USAGE_EXIT = 2
+
+
+class UsageError(Exception):
+    """A bad command line; ``str()`` is one line naming the flag."""
+
+
+class _ParserExit(Exception):
+    """argparse finished on its own (--help, --version): return its status instead of exiting."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse says "argument --speed: ..."; the flag alone reads better.
+        raise UsageError(message.removeprefix("argument ") + self._flag_suggestion(message))
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            sys.stderr.write(message)
+        raise _ParserExit(status)
+
+    def _flag_suggestion(self, message: str) -> str:
+        if not message.startswith("unrecognized arguments:"):
+            return ""
+        flags = [word.split("=")[0] for word in message.split()[2:] if word.startswith("--")]
+        matches = difflib.get_close_matches(flags[0], self._option_string_actions, n=1) if flags else []
+        return f"; did you mean {matches[0]}?" if matches else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    config: Path | None  # None: the default user config file, which may be missing
+    drill: str | None  # a shipped scenario name or a .toml path, resolved by the drill package
+    speed: float  # drill time factor
+    check_config: bool
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {json.dumps(text)}")
+    return value
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog=PROG,
+        description="A terminal war-room dashboard for incident responders.",
+        epilog=(
+            f"Settings are read from {display_path(default_config_path())} (TOML, one [section] per source);"
+            " MODULO_WATCH_<SECTION>_<KEY> environment variables override the file,"
+            " e.g. MODULO_WATCH_PROMETHEUS_URL."
+        ),
+        allow_abbrev=False,  # prefixes of flags would change meaning as flags are added
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--config", type=Path, metavar="PATH", help="settings file (must exist when given)")
+    parser.add_argument(
+        "--drill",
+        nargs="?",
+        const=DEFAULT_SCENARIO,
+        metavar="SCENARIO",
+        help=f"replay a practice incident: a shipped scenario or a .toml file (default: {DEFAULT_SCENARIO})",
+    )
+    parser.add_argument(
+        "--speed",
+        type=_positive_float,
+        metavar="X",
+        help="drill time factor, e.g. 10 for ten times faster (default: 1)",
+    )
+    parser.add_argument(
+        "--check-config",
+        action="store_true",
+        help="validate the settings, print them with secrets redacted, and exit",
+    )
+    return parser
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    """Parse the command line; raises UsageError, or _ParserExit after --help and --version."""
+    namespace = _parser().parse_args(list(argv))
+    if namespace.speed is not None and namespace.drill is None:
+        raise UsageError("--speed: only meaningful with --drill")
+    return Options(
+        config=namespace.config,
+        drill=namespace.drill,
+        speed=1.0 if namespace.speed is None else namespace.speed,
+        check_config=namespace.check_config,
+    )
+
+
+def prepare(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Settings, Options]:
+    """Everything up to starting the app: raises UsageError or ConfigError."""
+    options = parse_args(argv)
+    return load_settings(options.config, env), options
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """The console script: returns the exit status."""
+    try:
+        settings, options = prepare(
+            sys.argv[1:] if argv is None else argv, os.environ if env is None else env
+        )
+    except _ParserExit as done:
+        return done.status
+    except UsageError as err:
+        print(f"{PROG}: error: {err} (see {PROG} --help)", file=sys.stderr)
+        return USAGE_EXIT
+    except ConfigError as err:
+        print(f"{PROG}: {err}", file=sys.stderr)
+        return USAGE_EXIT
+    if options.check_config:
+        sys.stdout.write(render_settings(settings))
+        return 0
+    # Imported here so that textual loads only after the flags and the settings are known to be good.
+    from modulo_watch.tui.app import run_app
+
+    return run_app(settings, drill=options.drill, speed=options.speed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

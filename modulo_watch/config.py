@@ -1,0 +1,610 @@
+"""Settings: a TOML file plus ``MODULO_WATCH_<SECTION>_<KEY>`` environment overrides -> one frozen Settings.
+
+Validation is strict and every failure is one ``ConfigError`` line naming the file (or variable), the
+dotted key and what was expected: a bad config must never become a traceback or a silently ignored typo.
+No textual or rich imports here: the CLI loads settings before the UI is imported.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from modulo_watch.collectors.models import SourceName
+
+ENV_PREFIX = "MODULO_WATCH_"
+REDACTED = "***"
+DEFAULT_ERROR_RATIO_QUERY = (
+    'sum(rate(http_requests_total{job="modulo-api",status=~"5.."}[5m]))'
+    ' / sum(rate(http_requests_total{job="modulo-api"}[5m]))'
+)
+
+
+class ConfigError(Exception):
+    """A bad setting; ``str()`` is one line fit to print after ``modulo-watch:``."""
+
+
+# --- Settings ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KubernetesSettings:
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespaces: tuple[str, ...] = ()  # empty: all namespaces
+    label_selector: str | None = None
+    interval: float = 2.0
+    # Captured from the environment at load time, so `configured` needs no env argument.
+    in_cluster: bool = field(default=False, repr=False)
+    env_kubeconfig: str | None = field(default=None, repr=False)
+    home: str | None = field(default=None, repr=False)
+
+    @property
+    def configured(self) -> bool:
+        # An explicit but missing kubeconfig counts: the collector's "file not found" says more than a hint.
+        if self.kubeconfig or self.env_kubeconfig or self.in_cluster:
+            return True
+        return self.home is not None and (Path(self.home) / ".kube" / "config").is_file()
+
+
+@dataclass(frozen=True, slots=True)
+class PostgresSettings:
+    dsn: str | None = None
+    interval: float = 2.0
+    statement_timeout_ms: int = 500
+    libpq_env: bool = field(default=False, repr=False)  # PGHOST, PGSERVICE or PGDATABASE was set
+
+    @property
+    def configured(self) -> bool:
+        return self.dsn is not None or self.libpq_env
+
+
+@dataclass(frozen=True, slots=True)
+class PrometheusSettings:
+    url: str | None = None
+    error_ratio_query: str = DEFAULT_ERROR_RATIO_QUERY
+    interval: float = 15.0
+
+    @property
+    def configured(self) -> bool:
+        return self.url is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertmanagerSettings:
+    url: str | None = None
+    interval: float = 10.0
+
+    @property
+    def configured(self) -> bool:
+        return self.url is not None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheck:
+    name: str
+    url: str
+    timeout: float = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class HealthSettings:
+    checks: tuple[HealthCheck, ...] = ()
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.checks)
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookSettings:
+    path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UiSettings:
+    theme: str = "textual-dark"
+    keymap: tuple[tuple[str, str], ...] = ()  # (binding id, keys) pairs, sorted: hashable, unlike a dict
+    bell: bool = False
+
+    @property
+    def keymap_mapping(self) -> Mapping[str, str]:
+        """The keymap in the shape ``App.set_keymap`` takes."""
+        return MappingProxyType(dict(self.keymap))
+
+
+@dataclass(frozen=True, slots=True)
+class ActionsSettings:
+    enabled: bool = False  # read-only unless the responder opts in
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    kubernetes: KubernetesSettings = field(default_factory=KubernetesSettings)
+    postgres: PostgresSettings = field(default_factory=PostgresSettings)
+    prometheus: PrometheusSettings = field(default_factory=PrometheusSettings)
+    alertmanager: AlertmanagerSettings = field(default_factory=AlertmanagerSettings)
+    health: HealthSettings = field(default_factory=HealthSettings)
+    runbook: RunbookSettings = field(default_factory=RunbookSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+    actions: ActionsSettings = field(default_factory=ActionsSettings)
+    source_file: Path | None = None  # the file that was read; None when only defaults and env apply
+
+
+# --- Value kinds: one validator per kind, shared by the file and the environment -------------------------
+
+
+class _Invalid(ValueError):
+    """A value failed validation; the loader adds the file (or variable) and the key."""
+
+    def __init__(self, problem: str, subkey: str = "") -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.subkey = subkey
+
+
+def _show(value: object) -> str:
+    """A short, one-line, escape-free rendering of a bad value for an error message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value if len(value) <= 60 else value[:57] + "...")
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "a table"
+    return f"a {type(value).__name__}"  # a TOML date or time
+
+
+def _expected(what: str, got: object) -> _Invalid:
+    return _Invalid(f"expected {what}, got {_show(got)}")
+
+
+def _key_label(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _expected("a non-empty string", value)
+    return value
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _url(value: object) -> str:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _expected("an http:// or https:// URL", redact_url(value) if isinstance(value, str) else value)
+    return str(value)
+
+
+def _optional_url(value: object) -> str | None:
+    return None if value is None else _url(value)
+
+
+def _seconds(value: object) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise _expected("a positive number of seconds", value)
+    return float(value)
+
+
+def _milliseconds(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise _expected("a positive whole number of milliseconds", value)
+    return value
+
+
+def _boolean(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _expected("true or false", value)
+    return value
+
+
+def _names(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise _expected("a list of names", value)
+    return tuple(value)
+
+
+def _nested(prefix: str, convert: Callable[[object], Any], value: object) -> Any:
+    """Run ``convert``, prefixing the key path of any error with ``prefix``."""
+    try:
+        return convert(value)
+    except _Invalid as err:
+        raise _Invalid(err.problem, f"{prefix}{err.subkey}") from None
+
+
+def _health_check(index: int, value: object) -> HealthCheck:
+    where = f"[{index}]"
+    if not isinstance(value, dict):
+        raise _Invalid(f"expected a table with name and url, got {_show(value)}", where)
+    _reject_unknown(value, ("name", "url", "timeout"), where)
+    for required in ("name", "url"):
+        if required not in value:
+            raise _Invalid(f"missing {required}", where)
+    return HealthCheck(
+        name=_nested(f"{where}.name", _text, value["name"]),
+        url=_nested(f"{where}.url", _url, value["url"]),
+        timeout=_nested(f"{where}.timeout", _seconds, value.get("timeout", 3.0)),
+    )
+
+
+def _health_checks(value: object) -> tuple[HealthCheck, ...]:
+    if not isinstance(value, list):
+        raise _expected("a list of [[health.checks]] tables", value)
+    checks = tuple(_health_check(index, item) for index, item in enumerate(value))
+    names = [check.name for check in checks]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise _Invalid(f"duplicate name {_show(name)}", f"[{index}].name")
+    return checks
+
+
+_KEYS = re.compile(r"\s*[^\s,]+\s*(,\s*[^\s,]+\s*)*")
+
+
+def _keymap(value: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise _expected('a table of binding-id = "keys"', value)
+    for binding, keys in value.items():
+        if not isinstance(keys, str) or not _KEYS.fullmatch(keys):
+            raise _Invalid(
+                f'expected a string of keys like "ctrl+r" or "f5,r", got {_show(keys)}',
+                f".{_key_label(binding)}",
+            )
+    return tuple(sorted(value.items()))
+
+
+def _env_number(text: str) -> object:
+    for parse in (int, float):
+        try:
+            return parse(text)
+        except ValueError:
+            pass
+    return text
+
+
+_ENV_BOOLS = dict.fromkeys(("true", "yes", "on", "1"), True) | dict.fromkeys(
+    ("false", "no", "off", "0"), False
+)
+
+
+def _env_bool(text: str) -> object:
+    return _ENV_BOOLS.get(text.strip().lower(), text)
+
+
+def _env_names(text: str) -> object:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _env_optional(text: str) -> object:
+    return text or None  # an empty variable unsets what the file said
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    convert: Callable[[object], Any]
+    from_env: Callable[[str], object] | None  # None: too structured for one variable
+    redact: Callable[[Any], object] = lambda value: value
+
+
+def _redact_checks(checks: tuple[HealthCheck, ...]) -> list[dict[str, object]]:
+    return [{"name": c.name, "url": redact_url(c.url), "timeout": c.timeout} for c in checks]
+
+
+_TEXT = _Kind(_text, str)
+_OPTIONAL_TEXT = _Kind(_optional_text, _env_optional)
+_DSN = _Kind(_optional_text, _env_optional, lambda dsn: None if dsn is None else redact_dsn(dsn))
+_URL = _Kind(_optional_url, _env_optional, lambda url: None if url is None else redact_url(url))
+_SECONDS = _Kind(_seconds, _env_number)
+_BOOL = _Kind(_boolean, _env_bool)
+
+_SCHEMA: dict[str, dict[str, _Kind]] = {
+    "kubernetes": {
+        "kubeconfig": _OPTIONAL_TEXT,
+        "context": _OPTIONAL_TEXT,
+        "namespaces": _Kind(_names, _env_names),
+        "label_selector": _OPTIONAL_TEXT,
+        "interval": _SECONDS,
+    },
+    "postgres": {
+        "dsn": _DSN,
+        "interval": _SECONDS,
+        "statement_timeout_ms": _Kind(_milliseconds, _env_number),
+    },
+    "prometheus": {"url": _URL, "error_ratio_query": _TEXT, "interval": _SECONDS},
+    "alertmanager": {"url": _URL, "interval": _SECONDS},
+    "health": {"checks": _Kind(_health_checks, None, _redact_checks)},
+    "runbook": {"path": _OPTIONAL_TEXT},
+    "ui": {"theme": _TEXT, "keymap": _Kind(_keymap, None, dict), "bell": _BOOL},
+    "actions": {"enabled": _BOOL},
+}
+_PATH_KEYS = (("kubernetes", "kubeconfig"), ("runbook", "path"))
+
+# --- Loading ----------------------------------------------------------------------------------------------
+
+_Values = dict[str, dict[str, Any]]  # section -> key -> validated value
+
+
+def default_config_path() -> Path:
+    return platformdirs.user_config_path("modulo-watch") / "config.toml"
+
+
+def display_path(path: Path) -> str:
+    """The path as a user would type it: ``~/...`` under the home directory."""
+    try:
+        return f"~/{path.relative_to(Path.home())}"
+    except (RuntimeError, ValueError):  # no home directory, or not under it
+        return str(path)
+
+
+def env_var(section: str, key: str) -> str:
+    return f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
+
+
+def load_settings(config_path: Path | None, env: Mapping[str, str]) -> Settings:
+    """Read ``config_path`` (default: the user config file, which may be missing), then apply ``env``."""
+    path = default_config_path() if config_path is None else config_path
+    document = _read_toml(path, required=config_path is not None)
+    values = {} if document is None else _file_values(document, display_path(path))
+    for section, key, value in _env_values(env, path):
+        values.setdefault(section, {})[key] = value
+    return _build(values, env, path if document is not None else None)
+
+
+def _read_toml(path: Path, *, required: bool) -> dict[str, Any] | None:
+    where = display_path(path)
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"{where}: no such file") from None
+        return None
+    except OSError as err:
+        raise ConfigError(f"{where}: cannot read: {err.strerror or err}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{where}: invalid TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}: invalid TOML: not UTF-8 text") from None
+
+
+def _suggestion(word: str, choices: Iterable[str], template: str) -> str:
+    matches = difflib.get_close_matches(word, list(choices), n=1)
+    return template.format(matches[0]) if matches else ""
+
+
+def _reject_unknown(table: dict[str, Any], valid: tuple[str, ...], prefix: str) -> None:
+    for key in table:
+        if key not in valid:
+            hint = _suggestion(key, list(valid), '; did you mean "{}"?')
+            raise _Invalid(
+                f"unknown key{hint or '; valid keys: ' + ', '.join(valid)}", f"{prefix}.{_key_label(key)}"
+            )
+
+
+def _unknown_section(name: str) -> str:
+    owners = [section for section, kinds in _SCHEMA.items() if name in kinds]
+    if owners:  # a key written above every [section] header
+        return f"unknown section; {name} belongs under [{owners[0]}]"
+    return "unknown section" + _suggestion(name, _SCHEMA, "; did you mean [{}]?")
+
+
+def _file_values(document: dict[str, Any], where: str) -> _Values:
+    values: _Values = {}
+    for section, table in document.items():
+        if section not in _SCHEMA:
+            raise ConfigError(f"{where}: {_key_label(section)}: {_unknown_section(section)}")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: {section}: expected a [{section}] table, got {_show(table)}")
+        values[section] = _section_values(section, table, where)
+    return values
+
+
+def _section_values(section: str, table: dict[str, Any], where: str) -> dict[str, Any]:
+    kinds = _SCHEMA[section]
+    try:
+        _reject_unknown(table, tuple(kinds), "")
+        return {key: _nested(f".{key}", kinds[key].convert, value) for key, value in table.items()}
+    except _Invalid as err:
+        raise ConfigError(f"{where}: {section}{err.subkey}: {err.problem}") from None
+
+
+def _env_values(env: Mapping[str, str], config_path: Path) -> Iterator[tuple[str, str, Any]]:
+    known = {env_var(section, key): (section, key) for section, kinds in _SCHEMA.items() for key in kinds}
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        if name not in known:
+            # Compare without the shared prefix, or every typo "resembles" every variable.
+            suffixes = [var.removeprefix(ENV_PREFIX) for var in known]
+            hint = _suggestion(name.removeprefix(ENV_PREFIX), suffixes, f"; did you mean {ENV_PREFIX}{{}}?")
+            raise ConfigError(f"env {_key_label(name)}: not a modulo-watch setting{hint}")
+        section, key = known[name]
+        yield section, key, _env_value(name, section, key, env[name], config_path)
+
+
+def _env_value(name: str, section: str, key: str, text: str, config_path: Path) -> Any:
+    kind = _SCHEMA[section][key]
+    if kind.from_env is None:
+        raise ConfigError(
+            f"env {name}: {section}.{key} cannot be set from the environment;"
+            f" set it under [{section}] in {display_path(config_path)}"
+        )
+    try:
+        return kind.convert(kind.from_env(text))
+    except _Invalid as err:
+        raise ConfigError(f"env {name}: {section}.{key}{err.subkey}: {err.problem}") from None
+
+
+def _expand_home(path: str, home: str | None) -> str:
+    if home and (path == "~" or path.startswith("~/")):
+        return home + path[1:]
+    return path
+
+
+def _build(values: _Values, env: Mapping[str, str], source_file: Path | None) -> Settings:
+    home = env.get("HOME") or None
+    for section, key in _PATH_KEYS:
+        if values.get(section, {}).get(key):
+            values[section][key] = _expand_home(values[section][key], home)
+    sections = {name: values.get(name, {}) for name in _SCHEMA}
+    return Settings(
+        kubernetes=KubernetesSettings(
+            **sections["kubernetes"],
+            in_cluster=bool(env.get("KUBERNETES_SERVICE_HOST")),
+            env_kubeconfig=env.get("KUBECONFIG") or None,
+            home=home,
+        ),
+        postgres=PostgresSettings(
+            **sections["postgres"], libpq_env=any(env.get(v) for v in ("PGHOST", "PGSERVICE", "PGDATABASE"))
+        ),
+        prometheus=PrometheusSettings(**sections["prometheus"]),
+        alertmanager=AlertmanagerSettings(**sections["alertmanager"]),
+        health=HealthSettings(**sections["health"]),
+        runbook=RunbookSettings(**sections["runbook"]),
+        ui=UiSettings(**sections["ui"]),
+        actions=ActionsSettings(**sections["actions"]),
+        source_file=source_file,
+    )
+
+
+# --- Hints for sources that are not configured -----------------------------------------------------------
+
+
+def configure_hint(section: str, key: str, config_path: Path) -> str:
+    return f"set [{section}] {key} in {display_path(config_path)} or {env_var(section, key)}"
+
+
+# source -> (section, key, the other way to configure it, outside modulo-watch)
+_SOURCE_KEYS: dict[SourceName, tuple[str, str, str]] = {
+    SourceName.PODS: ("kubernetes", "kubeconfig", " (or KUBECONFIG)"),
+    SourceName.NODES: ("kubernetes", "kubeconfig", " (or KUBECONFIG)"),
+    SourceName.POSTGRES: ("postgres", "dsn", " (or PGHOST)"),
+    SourceName.METRICS: ("prometheus", "url", ""),
+    SourceName.ALERTS: ("alertmanager", "url", ""),
+}
+
+
+def is_configured(settings: Settings, source: SourceName) -> bool:
+    match source:
+        case SourceName.PODS | SourceName.NODES:
+            return settings.kubernetes.configured
+        case SourceName.POSTGRES:
+            return settings.postgres.configured
+        case SourceName.METRICS:
+            return settings.prometheus.configured
+        case SourceName.ALERTS:
+            return settings.alertmanager.configured
+
+
+def source_hint(settings: Settings, source: SourceName) -> str | None:
+    """None when ``source`` is configured; otherwise one line telling the responder how to configure it."""
+    if is_configured(settings, source):
+        return None
+    section, key, alternative = _SOURCE_KEYS[source]
+    return configure_hint(section, key, settings.source_file or default_config_path()) + alternative
+
+
+# --- Redaction and --check-config output -----------------------------------------------------------------
+
+_SECRET_PARAM = re.compile(
+    r"(?i)([?&;](?:[a-z_]*(?:password|passwd|pwd|token|secret|key|auth|signature))=)[^&#;]*"
+)
+_URL_USERINFO = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#]*@|.*@)")
+_CONNINFO_SECRET = re.compile(r"(?i)\b(\w*(?:password|token|secret)\s*=\s*)('(?:[^'\\]|\\.)*'?|\S*)")
+
+
+def redact_url(url: str) -> str:
+    """Hide URL userinfo (it may be a token as well as user:password) and secret-looking query values."""
+    match = _URL_USERINFO.match(url)
+    if match:
+        url = f"{match['scheme']}{REDACTED}@{url[match.end() :]}"
+    return _SECRET_PARAM.sub(rf"\g<1>{REDACTED}", url)
+
+
+def redact_dsn(dsn: str) -> str:
+    """Hide the password of a PostgreSQL DSN, in URL form or key=value form; keep the user name."""
+    match = _URL_USERINFO.match(dsn)
+    if match:
+        user = match["userinfo"][:-1].split(":", 1)
+        userinfo = f"{user[0]}:{REDACTED}@" if len(user) == 2 else match["userinfo"]
+        return _SECRET_PARAM.sub(rf"\g<1>{REDACTED}", f"{match['scheme']}{userinfo}{dsn[match.end() :]}")
+    return _CONNINFO_SECRET.sub(rf"\g<1>{REDACTED}", dsn)
+
+
+def redacted(settings: Settings) -> dict[str, dict[str, object]]:
+    """The effective settings as plain data, every secret replaced by ``***``."""
+    return {
+        section: {key: kind.redact(getattr(getattr(settings, section), key)) for key, kind in kinds.items()}
+        for section, kinds in _SCHEMA.items()
+    }
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+def _section_lines(section: str, table: dict[str, object]) -> Iterator[str]:
+    tables = []
+    for key, value in table.items():
+        if value is None:
+            yield f"# {key} is not set"
+        elif isinstance(value, dict):
+            tables.append(f"\n[{section}.{key}]")
+            tables.extend(f"{_toml_value(k)} = {_toml_value(v)}" for k, v in value.items())
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for item in value:
+                tables.append(f"\n[[{section}.{key}]]")
+                tables.extend(f"{k} = {_toml_value(v)}" for k, v in item.items())
+        else:
+            yield f"{key} = {_toml_value(value)}"
+    yield from tables
+
+
+_SECTION_SOURCE = {
+    "kubernetes": SourceName.PODS,
+    "postgres": SourceName.POSTGRES,
+    "prometheus": SourceName.METRICS,
+    "alertmanager": SourceName.ALERTS,
+}
+
+
+def render_settings(settings: Settings) -> str:
+    """The effective settings as TOML, secrets redacted, each source marked configured or not."""
+    if settings.source_file is None:
+        origin = f"no config file at {display_path(default_config_path())}; defaults and environment"
+    else:
+        origin = f"read from {display_path(settings.source_file)}, then the environment"
+    lines = [f"# modulo-watch effective settings ({origin}; secrets redacted)"]
+    for section, table in redacted(settings).items():
+        lines.append(f"\n[{section}]")
+        source = _SECTION_SOURCE.get(section)
+        if source is not None:
+            hint = source_hint(settings, source)
+            lines.append("# configured" if hint is None else f"# not configured: {hint}")
+        lines.extend(_section_lines(section, table))
+    return "\n".join(lines) + "\n"
