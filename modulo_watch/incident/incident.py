@@ -1,0 +1,55 @@
+"""The incident being worked: what the responder declared and what has happened to it since."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+SEVERITIES = ("P0", "P1", "P2", "P3")
+MAX_SLUG_LENGTH = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: str
+    title: str
+    severity: str
+    started_at: datetime
+    description: str = ""
+    drill: bool = False
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def channel(self) -> str:
+        """The runbook's channel name: ``#incident-YYYYMMDD-brief-description``."""
+        return f"#incident-{self.started_at:%Y%m%d}-{slugify(self.title)}"
+
+    def acknowledged(self, at: datetime) -> Incident:
+        return self if self.acknowledged_at else replace(self, acknowledged_at=at)
+
+    def resolved(self, at: datetime) -> Incident:
+        return replace(self, resolved_at=at)
+
+
+def slugify(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug[:MAX_SLUG_LENGTH].rstrip("-") or "incident"
+
+
+def incident_id(started_at: datetime) -> str:
+    return f"INC-{started_at:%Y%m%d-%H%M%S}"
+
+
+# The runbook's severity levels in brief: (level, definition, response time).
+SEVERITY_GUIDE = (
+    ("P0", "Complete outage or data loss", "< 5 min"),
+    ("P1", "Major degradation, many users", "< 15 min"),
+    ("P2", "Minor degradation, one component", "< 1 h"),
+    ("P3", "Minimal user impact", "< 4 h"),
+)
