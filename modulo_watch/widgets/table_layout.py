@@ -28,12 +28,17 @@ _MIN_FLEX_WIDTH = 4
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A column: ``width=None`` makes it flexible (flexible columns share the spare width)."""
+    """A column: ``width=None`` makes it flexible (flexible columns share the spare width).
+
+    ``min_width`` is the narrowest a flexible column gets before the table scrolls sideways
+    instead (a pod name cut to four letters helps nobody).
+    """
 
     key: str
     label: str
     width: int | None = None
     align: Align = "left"
+    min_width: int = _MIN_FLEX_WIDTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +56,8 @@ class Row:
 def column_widths(columns: Sequence[Column], available: int) -> tuple[int, ...]:
     """Widths for ``columns`` in ``available`` cells (each column is preceded by one space).
 
-    Flexible columns share what the fixed ones leave, but never shrink below their label (or 4):
-    the table then scrolls sideways.
+    Flexible columns share what the fixed ones leave, but never shrink below their label or their
+    ``min_width``: the table then scrolls sideways.
     """
     flexible = [index for index, column in enumerate(columns) if column.width is None]
     widths = [column.width or 0 for column in columns]
@@ -60,7 +65,7 @@ def column_widths(columns: Sequence[Column], available: int) -> tuple[int, ...]:
         spare = available - sum(widths) - len(columns)
         share, extra = divmod(max(spare, 0), len(flexible))
         for position, index in enumerate(flexible):
-            minimum = max(cell_len(columns[index].label), _MIN_FLEX_WIDTH)
+            minimum = max(cell_len(columns[index].label), columns[index].min_width)
             widths[index] = max(minimum, share + (1 if position < extra else 0))
     return tuple(widths)
 

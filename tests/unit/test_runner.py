@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -21,7 +22,9 @@ def refuse() -> Snapshot:
     raise ConnectionRefusedError("connection refused by 127.0.0.1:9093")
 
 
-def make_runner(steps: list, clock: FakeClock, hub: Hub) -> tuple[SourceRunner, ScriptedCollector]:
+def make_runner(
+    steps: list[Callable[[], Snapshot]], clock: FakeClock, hub: Hub
+) -> tuple[SourceRunner, ScriptedCollector]:
     collector = ScriptedCollector(SourceName.ALERTS, steps, interval=5.0)
     return SourceRunner(collector, hub, clock, rng=random.Random(7)), collector
 
@@ -115,7 +118,12 @@ async def test_a_hanging_source_never_delays_another() -> None:
     hanging = HangingCollector(SourceName.METRICS, [alerts_snapshot], timeout=3600)
     healthy = ScriptedCollector(SourceName.ALERTS, [alerts_snapshot])
     enough = asyncio.Event()
-    hub.subscribe(lambda source: healthy.fetches >= 3 and enough.set())
+
+    def count(source: SourceName) -> None:
+        if healthy.fetches >= 3:
+            enough.set()
+
+    hub.subscribe(count)
 
     tasks = [asyncio.create_task(SourceRunner(c, hub, clock).run()) for c in (hanging, healthy)]
     await asyncio.wait_for(enough.wait(), timeout=10)

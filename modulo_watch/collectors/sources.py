@@ -1,0 +1,43 @@
+"""Which sources run, and on what clock: a drill's scripted world or the configured live systems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from modulo_watch.collectors.clock import Clock, DrillClock, SystemClock
+from modulo_watch.collectors.drill import Scenario, drill_collectors, drill_start
+from modulo_watch.collectors.hub import Hub
+from modulo_watch.collectors.models import SourceName
+from modulo_watch.collectors.runner import SourceRunner, not_configured
+from modulo_watch.config import Settings, source_hint
+
+
+@dataclass
+class Sources:
+    """The hub every source publishes to, the clock they stamp with, and their runners."""
+
+    hub: Hub
+    clock: Clock
+    runners: list[SourceRunner] = field(default_factory=list)
+    scenario: Scenario | None = None
+
+    @property
+    def drill_clock(self) -> DrillClock | None:
+        return self.clock if isinstance(self.clock, DrillClock) else None
+
+
+def drill_sources(scenario: Scenario, speed: float, now: datetime) -> Sources:
+    clock = DrillClock(start=drill_start(now), speed=speed)
+    hub = Hub()
+    runners = [SourceRunner(collector, hub, clock) for collector in drill_collectors(scenario, clock)]
+    return Sources(hub=hub, clock=clock, runners=runners, scenario=scenario)
+
+
+def live_sources(settings: Settings) -> Sources:
+    """The live sources. No live collector ships in this version yet: each pane says how it will be set up."""
+    hub = Hub()
+    for source in SourceName:
+        hint = source_hint(settings, source) or "configured; its live collector is not in this version yet"
+        hub.publish_status(not_configured(source, hint))
+    return Sources(hub=hub, clock=SystemClock())

@@ -1,0 +1,343 @@
+"""The war-room app: wires the sources' hub to the panes and the responder's keys to the incident journal."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+import platformdirs
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.theme import BUILTIN_THEMES
+from textual.widget import Widget
+from textual.widgets import Footer
+
+from modulo_watch.collectors.drill import ScenarioError, load_scenario
+from modulo_watch.collectors.models import SourceName
+from modulo_watch.collectors.sources import Sources, drill_sources, live_sources
+from modulo_watch.config import Settings, display_path
+from modulo_watch.incident.incident import Incident
+from modulo_watch.incident.journal import IncidentJournal, JournalError
+from modulo_watch.tui.keys import GLOBAL_KEYS, PANE_ORDER, unknown_keymap_ids
+from modulo_watch.tui.panes.alerts import AlertsPane
+from modulo_watch.tui.panes.base import SourcePane
+from modulo_watch.tui.panes.error_rate import ErrorRatePane
+from modulo_watch.tui.panes.nodes import NodesPane
+from modulo_watch.tui.panes.pods import PodsPane
+from modulo_watch.tui.panes.postgres import PostgresPane
+from modulo_watch.tui.panes.responder import ResponderPanel
+from modulo_watch.tui.screens.confirm import ConfirmScreen
+from modulo_watch.tui.screens.declare import Declaration, DeclareScreen
+from modulo_watch.tui.screens.help import HelpScreen
+from modulo_watch.tui.top_bar import TopBar, top_bar_text
+from modulo_watch.widgets.badges import Palette
+
+NARROW_WIDTH = 120
+MEDIUM_WIDTH = 160
+SHORT_HEIGHT = 32
+
+
+class SourceChanged(Message):
+    """A source published a snapshot or a status; a newer one replaces it while queued."""
+
+    def __init__(self, source: SourceName) -> None:
+        super().__init__()
+        self.source = source
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SourceChanged) and message.source == self.source
+
+
+class WarRoomApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "modulo-watch"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(spec.keys, spec.action, spec.description, show=spec.show, priority=spec.priority, id=spec.id)
+        for spec in GLOBAL_KEYS
+    ]
+
+    def __init__(self, settings: Settings, sources: Sources, journal: IncidentJournal) -> None:
+        super().__init__()
+        self.settings = settings
+        self.sources = sources
+        self.journal = journal
+        self.incident: Incident | None = None
+        self.palette = Palette()
+
+    # --- building and feeding the screen --------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(id="top-bar")
+        with Horizontal(id="body"):
+            with Grid(id="main"):
+                yield ErrorRatePane(4, id="error-rate-pane")
+                yield AlertsPane(5, id="alerts-pane")
+                yield PodsPane(1, id="pods-pane")
+                yield PostgresPane(3, id="postgres-pane")
+                yield NodesPane(2, id="nodes-pane")
+            yield ResponderPanel(6, id="responder-pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.theme = self.settings.ui.theme
+        self.set_keymap(self.settings.ui.keymap_mapping)
+        self.palette = Palette.from_theme(self.theme_variables)
+        if self.sources.scenario is not None:
+            suggested = self.sources.scenario.incident
+            self.responder.suggestion = f"{suggested.severity} · {suggested.title}"
+        self.incident = self.journal.resume()
+        self.sources.hub.subscribe(self._post_source_changed)
+        for source in SourceName:
+            self._show_source(source)
+        self._tick()
+        self.set_interval(1.0, self._tick)
+        self.focus_pane("pods")
+        # Collectors start after the first frame, so a slow source can never hold it back.
+        self.call_after_refresh(self._start_collectors)
+
+    def _post_source_changed(self, source: SourceName) -> None:
+        self.post_message(SourceChanged(source))
+
+    def _start_collectors(self) -> None:
+        for runner in self.sources.runners:
+            self.run_worker(
+                runner.run(), name=f"collector:{runner.source}", group="collectors", exit_on_error=False
+            )
+
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+        self.screen.set_class(NARROW_WIDTH <= self.size.width < MEDIUM_WIDTH, "-medium")
+        self.screen.set_class(self.size.height < SHORT_HEIGHT, "-short")
+
+    def on_source_changed(self, message: SourceChanged) -> None:
+        self._show_source(message.source)
+
+    def _show_source(self, source: SourceName) -> None:
+        hub = self.sources.hub
+        snapshot, status = hub.snapshot(source), hub.status(source)
+        for pane in self.source_panes():
+            if pane.SOURCE is not source:
+                continue
+            if snapshot is not None:
+                pane.apply(snapshot)
+            if status is not None:
+                pane.show_status(status, self.sources.clock.now(), self.sources.clock.monotonic())
+
+    def _tick(self) -> None:
+        """Once a second: ages, countdowns and clocks move on even when no data arrives."""
+        now, monotonic = self.sources.clock.now(), self.sources.clock.monotonic()
+        with self.batch_update():
+            for pane in self.source_panes():
+                status = self.sources.hub.status(pane.SOURCE)
+                if status is not None:
+                    pane.show_status(status, now, monotonic)
+            self.responder.show(self.incident, now)
+            title = self.sources.scenario.info.title if self.sources.scenario else None
+            self.query_one(TopBar).update(
+                top_bar_text(now, self.sources.drill_clock, title, self.incident, self.palette)
+            )
+
+    def source_panes(self) -> list[SourcePane]:
+        return [pane for pane in self.query("#main > *") if isinstance(pane, SourcePane)]
+
+    @property
+    def responder(self) -> ResponderPanel:
+        return self.query_one(ResponderPanel)
+
+    # --- keys ---------------------------------------------------------------------------------------------
+
+    def focus_pane(self, pane: str) -> None:
+        region = self.query_one(f"#{pane}-pane", Widget)
+        if region.can_focus:
+            region.focus()
+            return
+        for widget in region.query("*"):
+            if widget.can_focus:
+                widget.focus()
+                return
+
+    def action_focus_pane(self, pane: str) -> None:
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        self.focus_pane(pane)
+
+    def action_toggle_maximize(self) -> None:
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        region = self.focused_region()
+        if region is not None:
+            screen.maximize(region, container=False)
+
+    def focused_region(self) -> Widget | None:
+        widget: object = self.focused
+        while isinstance(widget, Widget):
+            if isinstance(widget, SourcePane | ResponderPanel):
+                return widget
+            widget = widget.parent
+        return None
+
+    def action_help(self) -> None:
+        keys: dict[str, list[str]] = {}
+        for key, active in self.active_bindings.items():
+            if active.binding.id:
+                keys.setdefault(active.binding.id, []).append(key)
+        self.push_screen(HelpScreen({binding_id: ",".join(bound) for binding_id, bound in keys.items()}))
+
+    def action_toggle_pause(self) -> None:
+        clock = self.sources.drill_clock
+        if clock is not None:
+            clock.toggle_pause()
+            self._tick()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_pause":
+            return self.sources.drill_clock is not None
+        if action in ("acknowledge_incident", "resolve_incident"):
+            return self.incident is not None
+        if action == "declare_incident":
+            return self.incident is None
+        return True
+
+    @work
+    async def action_request_quit(self) -> None:
+        if self.incident is not None:
+            question = Text.assemble(
+                ("An incident is open: ", "bold"),
+                (self.incident.id, "bold"),
+                "\nIts journal is saved; it resumes when you start modulo-watch again.\n\nQuit anyway?",
+            )
+            if not await self.push_screen_wait(ConfirmScreen(question)):
+                return
+        self.exit(0)
+
+    @work
+    async def action_declare_incident(self) -> None:
+        if self.incident is not None:
+            return
+        suggested = self.sources.scenario.incident if self.sources.scenario else None
+        screen = (
+            DeclareScreen(suggested.title, suggested.severity, suggested.impact)
+            if suggested
+            else DeclareScreen()
+        )
+        declaration = await self.push_screen_wait(screen)
+        if declaration is not None:
+            self._declare(declaration)
+
+    def _declare(self, declaration: Declaration) -> None:
+        now = self.sources.clock.now()
+        drill = self.sources.scenario is not None
+        try:
+            self.incident = self.journal.declare(
+                declaration.title, declaration.severity, now, declaration.description, drill=drill
+            )
+        except JournalError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=30)
+            return
+        self.notify(f"{self.incident.id} declared and saved · channel {self.incident.channel}", markup=False)
+        self._incident_changed()
+
+    def action_acknowledge_incident(self) -> None:
+        if self.incident is None or self.incident.acknowledged_at is not None:
+            return
+        try:
+            self.incident = self.journal.acknowledge(self.incident, self.sources.clock.now())
+        except JournalError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=30)
+            return
+        self._incident_changed()
+
+    @work
+    async def action_resolve_incident(self) -> None:
+        incident = self.incident
+        if incident is None:
+            return
+        question = Text.assemble(
+            "Resolve ", (incident.id, "bold"), "?\nThe incident is closed in its journal."
+        )
+        if not await self.push_screen_wait(ConfirmScreen(question)):
+            return
+        try:
+            self.journal.resolve(incident, self.sources.clock.now())
+        except JournalError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=30)
+            return
+        self.incident = None
+        self.notify(f"{incident.id} resolved and saved", markup=False)
+        self._incident_changed()
+
+    def _incident_changed(self) -> None:
+        self.refresh_bindings()
+        self._tick()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for pane in PANE_ORDER:
+            yield SystemCommand(
+                f"Focus {pane}",
+                f"Move the focus to the {pane} pane",
+                lambda p=pane: self.action_focus_pane(p),
+            )
+        yield SystemCommand(
+            "Zoom pane", "Maximise the focused pane, or restore it", self.action_toggle_maximize
+        )
+        yield SystemCommand("Keys", "Every key binding", self.action_help)
+        if self.incident is None:
+            yield SystemCommand(
+                "Declare incident", "Open an incident with a title and severity", self.action_declare_incident
+            )
+        if self.sources.drill_clock is not None:
+            yield SystemCommand(
+                "Pause or resume drill", "Stop or restart the drill's clock", self.action_toggle_pause
+            )
+
+
+def journal_directory(drill: bool) -> Path:
+    state = platformdirs.user_state_path("modulo-watch") / "incidents"
+    return state / "drill" if drill else state
+
+
+def build_sources(settings: Settings, drill: str | None, speed: float) -> Sources:
+    now = datetime.now(UTC)
+    if drill is None:
+        return live_sources(settings)
+    return drill_sources(load_scenario(drill), speed, now)
+
+
+def ui_settings_problem(settings: Settings) -> str | None:
+    """What is wrong with the [ui] settings that only the UI can check, in one line, or None."""
+    where = display_path(settings.source_file) if settings.source_file else "the environment"
+    if settings.ui.theme not in BUILTIN_THEMES:
+        themes = ", ".join(sorted(BUILTIN_THEMES))
+        return f"{where}: ui.theme: unknown theme {settings.ui.theme!r} (one of: {themes})"
+    unknown = unknown_keymap_ids(dict(settings.ui.keymap))
+    if unknown:
+        return (
+            f"{where}: ui.keymap: no binding has the id {', '.join(map(repr, unknown))} (see the ids with ?)"
+        )
+    return None
+
+
+def run_app(settings: Settings, drill: str | None, speed: float) -> int:
+    problem = ui_settings_problem(settings)
+    if problem:
+        print(f"modulo-watch: {problem}", file=sys.stderr)
+        return 2
+    try:
+        sources = build_sources(settings, drill, speed)
+    except ScenarioError as exc:
+        print(f"modulo-watch: {exc}", file=sys.stderr)
+        return 2
+    app = WarRoomApp(settings, sources, IncidentJournal(journal_directory(drill is not None)))
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,77 @@
+"""What every source pane shares: a numbered border title and a border line with its source's status."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from datetime import datetime
+from typing import ClassVar, TypeVar
+
+from rich.text import Text
+from textual.containers import Vertical
+
+from modulo_watch.collectors.models import Snapshot, SourceName, SourceState, SourceStatus
+from modulo_watch.widgets.badges import DEFAULT_PALETTE, Palette, source_badge
+
+SnapshotT = TypeVar("SnapshotT", bound=Snapshot)
+
+
+def expect(snapshot: Snapshot, kind: type[SnapshotT]) -> SnapshotT:
+    """The snapshot as the type a pane shows; a mismatch is a wiring bug, not bad data."""
+    if not isinstance(snapshot, kind):
+        raise TypeError(f"expected {kind.__name__}, got {type(snapshot).__name__}")
+    return snapshot
+
+
+class SourcePane(Vertical):
+    """A region fed by one source. Panes are dumb: ``apply`` a snapshot, ``show_status``; no I/O.
+
+    The last good data stays on screen when the source fails; the ``-stale`` class dims it and
+    the border says since when.
+    """
+
+    SOURCE: ClassVar[SourceName]
+    TITLE: ClassVar[str]
+    ALLOW_MAXIMIZE = True
+
+    DEFAULT_CSS = """
+    SourcePane {
+        border: round $panel-lighten-2;
+        border-title-color: $text;
+        border-subtitle-align: right;
+        padding: 0;
+        &:focus-within { border: round $accent; border-title-style: bold; }
+        &.-stale { border: round $warning; }
+        &.-stale > * { opacity: 0.7; }
+    }
+    """
+
+    def __init__(self, number: int, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        self.number = number
+        self.palette: Palette = DEFAULT_PALETTE
+        self._summary = Text()
+
+    def on_mount(self) -> None:
+        self.palette = Palette.from_theme(self.app.theme_variables)
+        self._render_title()
+
+    @abstractmethod
+    def apply(self, snapshot: Snapshot) -> None:
+        """Show a new snapshot from this pane's source."""
+
+    def show_status(self, status: SourceStatus, now: datetime, monotonic: float) -> None:
+        """Put the source's status (and the age of its data) in the bottom border."""
+        self.border_subtitle = source_badge(status, now=now, monotonic=monotonic, palette=self.palette)
+        self.set_class(status.state is SourceState.STALE, "-stale")
+
+    def set_summary(self, summary: Text) -> None:
+        """Counts for the top border, beside the title (for example pods by status)."""
+        self._summary = summary
+        self._render_title()
+
+    def _render_title(self) -> None:
+        title = Text.assemble((f"{self.number} ", "bold"), (self.TITLE, "bold"))
+        if self._summary:
+            title.append("  ")
+            title.append_text(self._summary)
+        self.border_title = title

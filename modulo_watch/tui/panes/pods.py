@@ -1,0 +1,113 @@
+"""The Pods pane: every pod, faults first, with counts by status in the border."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+
+from modulo_watch.collectors.models import Pod, PodSnapshot, Snapshot, SourceName
+from modulo_watch.tui.panes.base import SourcePane, expect
+from modulo_watch.widgets.badges import Palette, since
+from modulo_watch.widgets.safe_text import inert
+from modulo_watch.widgets.table import VirtualTable
+from modulo_watch.widgets.table_layout import Column, Row
+
+HEALTHY = frozenset({"Running", "Completed", "Succeeded"})
+FAILING = frozenset(
+    {
+        "CrashLoopBackOff",
+        "Error",
+        "OOMKilled",
+        "ImagePullBackOff",
+        "ErrImagePull",
+        "Evicted",
+        "Failed",
+        "Unknown",
+    }
+)
+
+COLUMNS = (
+    Column("namespace", "NAMESPACE", 11),
+    Column("name", "NAME", min_width=24),
+    Column("ready", "READY", 5, "right"),
+    Column("status", "STATUS", 17),
+    Column("restarts", "RESTARTS", 12, "right"),
+    Column("age", "AGE", 5, "right"),
+    Column("cpu", "CPU", 5, "right"),
+    Column("memory", "MEM", 6, "right"),
+    Column("node", "NODE", 22),
+)
+
+
+def is_fault(pod: Pod) -> bool:
+    return pod.status not in HEALTHY or (
+        pod.status == "Running" and pod.ready_containers < pod.total_containers
+    )
+
+
+def status_style(status: str, palette: Palette) -> str:
+    if status in FAILING:
+        return f"bold {palette.error}"
+    if status in HEALTHY:
+        return palette.muted if status != "Running" else ""
+    return palette.warning
+
+
+def format_memory(size: int | None) -> str:
+    if size is None:
+        return "-"
+    mebibytes = size / 2**20
+    return f"{mebibytes / 1024:.1f}Gi" if mebibytes >= 1024 else f"{mebibytes:.0f}Mi"
+
+
+def pod_row(pod: Pod, now: datetime, palette: Palette) -> Row:
+    restarts = str(pod.restarts)
+    if pod.last_restart_at is not None and pod.restarts:
+        restarts += f" ({since(pod.last_restart_at, now)})"
+    ready_style = palette.warning if pod.ready_containers < pod.total_containers else ""
+    return Row(
+        key=pod.key,
+        cells=(
+            inert(pod.namespace, max_length=11),
+            inert(pod.name),
+            Text(f"{pod.ready_containers}/{pod.total_containers}", ready_style),
+            inert(pod.status, status_style(pod.status, palette), max_length=17),
+            Text(restarts, palette.warning if pod.restarts else ""),
+            since(pod.created_at, now),
+            "-" if pod.cpu_millicores is None else f"{pod.cpu_millicores}m",
+            format_memory(pod.memory_bytes),
+            inert(pod.node, palette.muted, max_length=22),
+        ),
+    )
+
+
+def sorted_pods(pods: tuple[Pod, ...]) -> list[Pod]:
+    """Faults first (most restarts first among them), then by namespace and name."""
+    return sorted(pods, key=lambda pod: (not is_fault(pod), -pod.restarts if is_fault(pod) else 0, pod.key))
+
+
+def status_summary(pods: tuple[Pod, ...], palette: Palette) -> Text:
+    counts = Counter(pod.status for pod in pods)
+    summary = Text(f"{len(pods)}", "bold")
+    for status, count in sorted(counts.items(), key=lambda item: (item[0] in HEALTHY, -item[1])):
+        summary.append("  ")
+        summary.append_text(inert(f"{status} {count}", status_style(status, palette), max_length=28))
+    return summary
+
+
+class PodsPane(SourcePane):
+    SOURCE = SourceName.PODS
+    TITLE = "Pods"
+
+    def compose(self) -> ComposeResult:
+        yield VirtualTable(COLUMNS, empty_message="waiting for pods…", id="pods-table")
+
+    def apply(self, snapshot: Snapshot) -> None:
+        snapshot = expect(snapshot, PodSnapshot)
+        now = snapshot.collected_at
+        rows = [pod_row(pod, now, self.palette) for pod in sorted_pods(snapshot.pods)]
+        self.query_one(VirtualTable).set_rows(rows)
+        self.set_summary(status_summary(snapshot.pods, self.palette))
