@@ -1,0 +1,99 @@
+"""Render the war-room screen of every drill scenario to SVG, at a laptop and a wall-screen size.
+
+Each scenario is shown at the moment its incident is at its worst, with the drill clock paused
+there, so the pictures are the same on every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from modulo_watch.collectors.drill import load_scenario
+from modulo_watch.collectors.models import SourceName, SourceState, SourceStatus
+from modulo_watch.collectors.sources import drill_sources
+from modulo_watch.config import Settings
+from modulo_watch.incident.journal import IncidentJournal
+from modulo_watch.tui.app import WarRoomApp
+
+START = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+SIZES = ((120, 36), (200, 55))
+# scenario -> the drill minute worth showing
+MOMENTS = {"bad-deploy": 12.0, "db-connections": 14.5, "node-disk-pressure": 11.5}
+DEADLINE_SECONDS = 15.0
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+
+
+def is_stale(status: SourceStatus | None) -> bool:
+    return status is not None and status.state is SourceState.STALE
+
+
+async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], scenario: str) -> None:
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{scenario}: the drill's sources did not settle within {DEADLINE_SECONDS:g} s")
+        await pilot.pause(0.05)
+
+
+async def render(scenario: str, minute: float, size: tuple[int, int], out: Path, declare: bool) -> Path:
+    scenario_at = load_scenario(scenario)
+    sources = drill_sources(scenario_at, speed=1.0, now=START)
+    clock = sources.drill_clock
+    assert clock is not None
+    clock.pause()
+    clock.jump_to(minute * 60)
+    with tempfile.TemporaryDirectory() as journal_dir:
+        journal = IncidentJournal(Path(journal_dir))
+        if declare:
+            suggested = scenario_at.incident
+            journal.declare(suggested.title, suggested.severity, clock.now(), suggested.impact, drill=True)
+        app = WarRoomApp(Settings(), sources, journal)
+        hub = sources.hub
+        async with app.run_test(size=size) as pilot:
+            down = (
+                sources.scenario.world_at(minute * 60, START).sources_down
+                if sources.scenario
+                else frozenset()
+            )
+            if down:
+                # Show a source that is down as it really looks: stale, over its last good data.
+                clock.jump_to(minute * 60 - 45)
+                await wait_for(
+                    pilot, lambda: all(hub.status(s) and hub.snapshot(s) for s in SourceName), scenario
+                )
+                clock.jump_to(minute * 60)
+                await wait_for(pilot, lambda: all(is_stale(hub.status(s)) for s in down), scenario)
+            await wait_for(
+                pilot, lambda: all(hub.status(s) and hub.snapshot(s) for s in SourceName), scenario
+            )
+            await pilot.pause()
+            suffix = "-incident" if declare else ""
+            name = f"{scenario}{suffix}-{size[0]}x{size[1]}.svg"
+            app.save_screenshot(name, path=str(out))
+    return out / name
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=SCREENSHOTS)
+    args = parser.parse_args()
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for scenario, minute in MOMENTS.items():
+        for size in SIZES:
+            print(await render(scenario, minute, size, args.out, declare=False))
+    print(await render("bad-deploy", MOMENTS["bad-deploy"], SIZES[0], args.out, declare=True))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
