@@ -20,11 +20,24 @@ from textual.pilot import Pilot
 from modulo_watch.collectors.drill import load_scenario
 from modulo_watch.collectors.models import SourceName, SourceState, SourceStatus
 from modulo_watch.collectors.sources import drill_sources
-from modulo_watch.config import Settings
+from modulo_watch.config import (
+    AlertmanagerSettings,
+    KubernetesSettings,
+    PostgresSettings,
+    PrometheusSettings,
+    Settings,
+)
 from modulo_watch.incident.journal import IncidentJournal
 from modulo_watch.tui.app import WarRoomApp
 
 START = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+# Poll every half second, so the pictures are taken seconds after the clock is set.
+FAST_POLLING = Settings(
+    kubernetes=KubernetesSettings(interval=0.5),
+    postgres=PostgresSettings(interval=0.5),
+    prometheus=PrometheusSettings(interval=0.5),
+    alertmanager=AlertmanagerSettings(interval=0.5),
+)
 SIZES = ((120, 36), (200, 55))
 # scenario -> the drill minute worth showing
 MOMENTS = {"bad-deploy": 12.0, "db-connections": 14.5, "node-disk-pressure": 11.5}
@@ -46,7 +59,7 @@ async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], scenario: s
 
 async def render(scenario: str, minute: float, size: tuple[int, int], out: Path, declare: bool) -> Path:
     scenario_at = load_scenario(scenario)
-    sources = drill_sources(scenario_at, speed=1.0, now=START)
+    sources = drill_sources(scenario_at, speed=1.0, now=START, settings=FAST_POLLING)
     clock = sources.drill_clock
     assert clock is not None
     clock.pause()
@@ -56,7 +69,7 @@ async def render(scenario: str, minute: float, size: tuple[int, int], out: Path,
         if declare:
             suggested = scenario_at.incident
             journal.declare(suggested.title, suggested.severity, clock.now(), suggested.impact, drill=True)
-        app = WarRoomApp(Settings(), sources, journal)
+        app = WarRoomApp(FAST_POLLING, sources, journal)
         hub = sources.hub
         async with app.run_test(size=size) as pilot:
             down = (

@@ -34,7 +34,8 @@ class SourceStatus:
     """Where a source stands: what its pane's border shows.
 
     ``last_success`` is the source clock's time of the last good snapshot (simulated in a drill);
-    ``retry_at`` is a monotonic deadline, so "retrying in N s" counts down in real seconds.
+    ``retry_at`` and ``fresh_until`` are monotonic deadlines, so "retrying in N s" counts down in
+    real seconds and a drill running faster than real time does not make its data look late.
     """
 
     source: SourceName
@@ -44,6 +45,8 @@ class SourceStatus:
     last_error: str | None = None
     retry_at: float | None = None
     hint: str | None = None
+    interval: float | None = None
+    fresh_until: float | None = None  # monotonic: until then live data is at most one interval old
 
 
 # --- Kubernetes -------------------------------------------------------------------------------------------
@@ -63,10 +66,11 @@ class Pod:
     cpu_millicores: int | None = None
     memory_bytes: int | None = None
     labels: tuple[tuple[str, str], ...] = ()
+    # Built once: tables look rows up by key on every update, across up to 150k pods.
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.namespace}/{self.name}")
 
 
 @dataclass(frozen=True, slots=True)

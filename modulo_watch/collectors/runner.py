@@ -17,6 +17,8 @@ from modulo_watch.collectors.hub import Hub
 from modulo_watch.collectors.models import Snapshot, SourceName, SourceState, SourceStatus
 
 MAX_ERROR_LENGTH = 200
+# How late a poll may be before its data counts as late rather than on time.
+LATE_GRACE = 2.0
 
 
 class Collector(Protocol):
@@ -105,7 +107,7 @@ class SourceRunner:
         self._last_success = self._clock.now()
         self._stale_since = None
         self._hub.publish_snapshot(collector.source, snapshot)
-        self._publish(SourceState.LIVE)
+        self._publish(SourceState.LIVE, fresh_until=self._clock.monotonic() + collector.interval + LATE_GRACE)
         return collector.interval
 
     def _failed(self, exc: Exception) -> float:
@@ -122,7 +124,11 @@ class SourceRunner:
         return delay
 
     def _publish(
-        self, state: SourceState, last_error: str | None = None, retry_at: float | None = None
+        self,
+        state: SourceState,
+        last_error: str | None = None,
+        retry_at: float | None = None,
+        fresh_until: float | None = None,
     ) -> None:
         self._hub.publish_status(
             SourceStatus(
@@ -132,6 +138,8 @@ class SourceRunner:
                 stale_since=self._stale_since if state is SourceState.STALE else None,
                 last_error=last_error,
                 retry_at=retry_at,
+                interval=self._collector.interval,
+                fresh_until=fresh_until,
             )
         )
 

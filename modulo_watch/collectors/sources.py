@@ -27,10 +27,23 @@ class Sources:
         return self.clock if isinstance(self.clock, DrillClock) else None
 
 
-def drill_sources(scenario: Scenario, speed: float, now: datetime) -> Sources:
-    clock = DrillClock(start=drill_start(now), speed=speed)
+def poll_intervals(settings: Settings) -> dict[SourceName, float]:
+    return {
+        SourceName.PODS: settings.kubernetes.interval,
+        SourceName.NODES: settings.kubernetes.interval,
+        SourceName.POSTGRES: settings.postgres.interval,
+        SourceName.METRICS: settings.prometheus.interval,
+        SourceName.ALERTS: settings.alertmanager.interval,
+    }
+
+
+def drill_sources(scenario: Scenario, speed: float, now: datetime, settings: Settings) -> Sources:
+    """A drill polls at the configured intervals, so it refreshes (and costs) what a real incident would."""
+    start = drill_start(now)
+    clock = DrillClock(start=start, speed=speed)
     hub = Hub()
-    runners = [SourceRunner(collector, hub, clock) for collector in drill_collectors(scenario, clock)]
+    collectors = drill_collectors(scenario, clock, start=start, intervals=poll_intervals(settings))
+    runners = [SourceRunner(collector, hub, clock) for collector in collectors]
     return Sources(hub=hub, clock=clock, runners=runners, scenario=scenario)
 
 

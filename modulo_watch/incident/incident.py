@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 SEVERITIES = ("P0", "P1", "P2", "P3")
-MAX_SLUG_LENGTH = 40
+MAX_SLUG_LENGTH = 24  # "brief-description": a channel name people type
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +38,14 @@ class Incident:
 
 
 def slugify(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return slug[:MAX_SLUG_LENGTH].rstrip("-") or "incident"
+    """Lower-case words joined by dashes, cut at a word boundary within the length limit."""
+    slug = ""
+    for word in re.findall(r"[a-z0-9]+", title.lower()):
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > MAX_SLUG_LENGTH:
+            return slug or word[:MAX_SLUG_LENGTH]
+        slug = candidate
+    return slug or "incident"
 
 
 def incident_id(started_at: datetime) -> str:

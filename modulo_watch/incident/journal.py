@@ -34,7 +34,7 @@ class IncidentJournal:
         self, title: str, severity: str, now: datetime, description: str = "", drill: bool = False
     ) -> Incident:
         incident = Incident(
-            id=incident_id(now),
+            id=self._unused_id(incident_id(now)),
             title=title,
             severity=severity,
             started_at=now,
@@ -51,6 +51,14 @@ class IncidentJournal:
             drill=drill,
         )
         return incident
+
+    def _unused_id(self, wanted: str) -> str:
+        """Two incidents declared in the same second must not share a journal."""
+        candidate, number = wanted, 1
+        while (self._directory / f"{candidate}.jsonl").exists():
+            number += 1
+            candidate = f"{wanted}-{number}"
+        return candidate
 
     def acknowledge(self, incident: Incident, now: datetime) -> Incident:
         self._append(incident, "acknowledged", now)

@@ -14,7 +14,6 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal
-from textual.message import Message
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 from textual.widget import Widget
@@ -40,20 +39,12 @@ from modulo_watch.tui.screens.help import HelpScreen
 from modulo_watch.tui.top_bar import TopBar, top_bar_text
 from modulo_watch.widgets.badges import Palette
 
+# A source's first data is painted this soon; after that, changes wait for the once-a-second tick,
+# so the screen repaints at most once a second however many sources report.
+FIRST_PAINT_DELAY = 0.05
 NARROW_WIDTH = 120
 MEDIUM_WIDTH = 160
 SHORT_HEIGHT = 32
-
-
-class SourceChanged(Message):
-    """A source published a snapshot or a status; a newer one replaces it while queued."""
-
-    def __init__(self, source: SourceName) -> None:
-        super().__init__()
-        self.source = source
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, SourceChanged) and message.source == self.source
 
 
 class WarRoomApp(App[int]):
@@ -71,6 +62,9 @@ class WarRoomApp(App[int]):
         self.journal = journal
         self.incident: Incident | None = None
         self.palette = Palette()
+        self._changed: set[SourceName] = set()
+        self._painted: set[SourceName] = set()  # sources whose data is on screen
+        self._first_paint_pending = False
 
     # --- building and feeding the screen --------------------------------------------------------------
 
@@ -94,17 +88,21 @@ class WarRoomApp(App[int]):
             suggested = self.sources.scenario.incident
             self.responder.suggestion = f"{suggested.severity} · {suggested.title}"
         self.incident = self.journal.resume()
-        self.sources.hub.subscribe(self._post_source_changed)
-        for source in SourceName:
-            self._show_source(source)
+        self.sources.hub.subscribe(self._source_changed)
+        self._changed.update(SourceName)
         self._tick()
         self.set_interval(1.0, self._tick)
         self.focus_pane("pods")
         # Collectors start after the first frame, so a slow source can never hold it back.
         self.call_after_refresh(self._start_collectors)
 
-    def _post_source_changed(self, source: SourceName) -> None:
-        self.post_message(SourceChanged(source))
+    def _source_changed(self, source: SourceName) -> None:
+        """Note the change; the next tick repaints every pane whose source changed meanwhile."""
+        first_data = source not in self._painted and self.sources.hub.snapshot(source) is not None
+        if first_data and not self._first_paint_pending:
+            self._first_paint_pending = True
+            self.set_timer(FIRST_PAINT_DELAY, self._repaint_changed)
+        self._changed.add(source)
 
     def _start_collectors(self) -> None:
         for runner in self.sources.runners:
@@ -117,23 +115,25 @@ class WarRoomApp(App[int]):
         self.screen.set_class(NARROW_WIDTH <= self.size.width < MEDIUM_WIDTH, "-medium")
         self.screen.set_class(self.size.height < SHORT_HEIGHT, "-short")
 
-    def on_source_changed(self, message: SourceChanged) -> None:
-        self._show_source(message.source)
-
-    def _show_source(self, source: SourceName) -> None:
-        hub = self.sources.hub
-        snapshot, status = hub.snapshot(source), hub.status(source)
-        for pane in self.source_panes():
-            if pane.SOURCE is not source:
-                continue
-            if snapshot is not None:
-                pane.apply(snapshot)
-            if status is not None:
-                pane.show_status(status, self.sources.clock.now(), self.sources.clock.monotonic())
+    def _repaint_changed(self) -> None:
+        changed, self._changed = self._changed, set()
+        self._first_paint_pending = False
+        hub, clock = self.sources.hub, self.sources.clock
+        with self.batch_update():
+            for pane in self.source_panes():
+                if pane.SOURCE not in changed:
+                    continue
+                snapshot, status = hub.snapshot(pane.SOURCE), hub.status(pane.SOURCE)
+                if snapshot is not None:
+                    pane.apply(snapshot)
+                    self._painted.add(pane.SOURCE)
+                if status is not None:
+                    pane.show_status(status, clock.now(), clock.monotonic())
 
     def _tick(self) -> None:
         """Once a second: ages, countdowns and clocks move on even when no data arrives."""
         now, monotonic = self.sources.clock.now(), self.sources.clock.monotonic()
+        self._repaint_changed()
         with self.batch_update():
             for pane in self.source_panes():
                 status = self.sources.hub.status(pane.SOURCE)
@@ -141,7 +141,7 @@ class WarRoomApp(App[int]):
                     pane.show_status(status, now, monotonic)
             self.responder.show(self.incident, now)
             title = self.sources.scenario.info.title if self.sources.scenario else None
-            self.query_one(TopBar).update(
+            self.query_one(TopBar).show(
                 top_bar_text(now, self.sources.drill_clock, title, self.incident, self.palette)
             )
 
@@ -311,7 +311,7 @@ def build_sources(settings: Settings, drill: str | None, speed: float) -> Source
     now = datetime.now(UTC)
     if drill is None:
         return live_sources(settings)
-    return drill_sources(load_scenario(drill), speed, now)
+    return drill_sources(load_scenario(drill), speed, now, settings)
 
 
 def ui_settings_problem(settings: Settings) -> str | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual.widgets import Static
 
 from modulo_watch.collectors.clock import DrillClock
 from modulo_watch.incident.incident import Incident
 from modulo_watch.widgets.badges import Palette
+from modulo_watch.widgets.live_text import LiveText
 from modulo_watch.widgets.safe_text import inert
 
 
@@ -38,7 +38,7 @@ def top_bar_text(
     return bar
 
 
-class TopBar(Static):
+class TopBar(LiveText):
     DEFAULT_CSS = """
     TopBar { dock: top; height: 1; background: $panel; }
     """

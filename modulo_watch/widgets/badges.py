@@ -132,6 +132,21 @@ def severity_text(severity: str, palette: Palette = DEFAULT_PALETTE, max_length:
     return inert(severity, severity_style(severity, palette), max_length=max_length)
 
 
+def live_badge(status: SourceStatus, now: datetime, monotonic: float, palette: Palette) -> Text:
+    """ "● live · ≤2s old" while polls come on time; "● live · 14s old" once one is late.
+
+    On time, the text stays the same from poll to poll, so the pane is not repainted every
+    second just to move an age from 0s to 1s.
+    """
+    badge = Text("● live", palette.ok)
+    on_time = status.fresh_until is not None and monotonic <= status.fresh_until
+    if on_time and status.interval is not None:
+        badge.append(f"{SEPARATOR}≤{format_age(status.interval)} old", palette.muted)
+    elif status.last_success is not None:
+        badge.append(f"{SEPARATOR}{since(status.last_success, now)} old", palette.warning)
+    return badge
+
+
 def source_badge(
     status: SourceStatus,
     *,
@@ -143,7 +158,7 @@ def source_badge(
 ) -> Text:
     """One line for a pane border saying where its source stands.
 
-    Examples: "● live · 3s ago", "◌ connecting…", "○ not configured · <hint>",
+    Examples: "● live · ≤2s old", "◌ connecting…", "○ not configured · <hint>",
     "▲ stale since 12:04:31 · retrying in 8 s · <error>".
 
     Args:
@@ -156,10 +171,7 @@ def source_badge(
     """
     state = status.state
     if state is SourceState.LIVE:
-        badge = Text("● live", palette.ok)
-        if status.last_success is not None:
-            badge.append(f"{SEPARATOR}{since(status.last_success, now)} ago", palette.muted)
-        return badge
+        return live_badge(status, now, monotonic, palette)
     if state is SourceState.NOT_CONFIGURED:
         badge = Text("○ not configured", palette.muted)
         if status.hint:

@@ -221,8 +221,10 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
         The cursor stays on the row with the same key (or at the same index if that key is gone),
         on the same line of the screen if it was on screen.
         """
-        old_key = self.cursor_key
-        old_screen_line = self._cursor - round(self.scroll_y)
+        old_key, old_cursor, old_count = self.cursor_key, self._cursor, len(self._rows)
+        old_scroll_y = round(self.scroll_y)
+        old_screen_line = self._cursor - old_scroll_y
+        old_strips = {index: self._strips.get(index) for index in self._visible_indexes()}
         self._rows = rows
         new_index = None if old_key is None else self._index_of(old_key, self._cursor)
         self._cursor = min(self._cursor if new_index is None else new_index, max(len(rows) - 1, 0))
@@ -230,8 +232,23 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
         self._update_virtual_size()
         if 0 <= old_screen_line < self._page_height():
             self.scroll_to(y=self._cursor - old_screen_line, animate=False, force=True)
-        self.refresh()
+        if len(rows) == old_count and round(self.scroll_y) == old_scroll_y and self._styles is not None:
+            self._refresh_changed_lines(old_strips, {old_cursor, self._cursor})
+        else:
+            self.refresh()
         self._post_highlight()
+
+    def _visible_indexes(self) -> range:
+        first = round(self.scroll_y)
+        return range(first, min(first + self._page_height(), len(self._rows)))
+
+    def _refresh_changed_lines(self, old_strips: dict[int, Strip | None], cursor_rows: set[int]) -> None:
+        """Repaint only the lines whose text or style changed: a live table mostly stays the same,
+        and every repainted line is bytes on the responder's SSH connection."""
+        styles = self._get_styles()
+        for index in self._visible_indexes():
+            if index in cursor_rows or old_strips.get(index) != self._row_strip(index, styles):
+                self.refresh_line(index + 1)  # line 0 is the header
 
     def refresh_rows(self) -> None:
         """Redraw every row, e.g. when the ``cells`` function shows something time-dependent."""

@@ -11,24 +11,38 @@ from textual.pilot import Pilot
 
 from modulo_watch.collectors.drill import load_scenario
 from modulo_watch.collectors.sources import Sources, drill_sources
-from modulo_watch.config import Settings
+from modulo_watch.config import (
+    AlertmanagerSettings,
+    KubernetesSettings,
+    PostgresSettings,
+    PrometheusSettings,
+    Settings,
+)
 from modulo_watch.incident.journal import IncidentJournal
 from modulo_watch.tui.app import WarRoomApp
 from tests.fakes import EPOCH
 
 DEADLINE_PAUSES = 500  # pauses of 20 ms: a 10 s deadline
+# Sources poll every 0.2 s in tests, so a scripted change shows within a few pauses.
+FAST_POLLING = Settings(
+    kubernetes=KubernetesSettings(interval=0.2),
+    postgres=PostgresSettings(interval=0.2),
+    prometheus=PrometheusSettings(interval=0.2),
+    alertmanager=AlertmanagerSettings(interval=0.2),
+)
 
 
 def drill_app(
     journal_dir: Path, scenario: str = "bad-deploy", minute: float = 0.0, settings: Settings | None = None
 ) -> WarRoomApp:
     """The real app on a real drill, its clock moved to ``minute`` and paused there."""
-    sources = drill_sources(load_scenario(scenario), speed=1.0, now=EPOCH)
+    settings = settings or FAST_POLLING
+    sources = drill_sources(load_scenario(scenario), speed=1.0, now=EPOCH, settings=settings)
     clock = sources.drill_clock
     assert clock is not None
     clock.pause()
     clock.jump_to(minute * 60)
-    return WarRoomApp(settings or Settings(), sources, IncidentJournal(journal_dir))
+    return WarRoomApp(settings, sources, IncidentJournal(journal_dir))
 
 
 def custom_app(journal_dir: Path, sources: Sources, settings: Settings | None = None) -> WarRoomApp:

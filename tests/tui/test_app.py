@@ -209,16 +209,14 @@ async def test_a_source_going_down_turns_stale_keeps_its_data_and_recovers(tmp_p
 
         clock.jump_to(10.5 * 60)
         await wait_until(pilot, lambda: state() is SourceState.STALE, "metrics to go stale")
-        await pilot.pause()
-        assert pane.has_class("-stale")
+        await wait_until(pilot, lambda: pane.has_class("-stale"), "the pane to show it")
         assert "stale since" in str(pane.border_subtitle)
         assert app.sources.hub.snapshot(SourceName.METRICS) is graph_before, "the last good data stays"
         assert app.sources.hub.status(SourceName.PODS).state is SourceState.LIVE  # type: ignore[union-attr]
 
         clock.jump_to(11.75 * 60)
         await wait_until(pilot, lambda: state() is SourceState.LIVE, "metrics to recover")
-        await pilot.pause()
-        assert not pane.has_class("-stale")
+        await wait_until(pilot, lambda: not pane.has_class("-stale"), "the pane to show it")
         assert "live" in str(pane.border_subtitle)
 
 

@@ -65,11 +65,31 @@ def test_since() -> None:
     assert since(NOW - timedelta(minutes=90), NOW) == "1h30m"
 
 
-def test_live_badge() -> None:
-    status = SourceStatus(SourceName.PODS, SourceState.LIVE, last_success=NOW - timedelta(seconds=3))
-    badge = _badge(status)
-    assert badge.plain == "● live · 3s ago"
+def test_live_badge_on_time_gives_the_age_bound_and_stays_the_same() -> None:
+    status = SourceStatus(
+        SourceName.PODS,
+        SourceState.LIVE,
+        last_success=NOW - timedelta(seconds=1),
+        interval=2.0,
+        fresh_until=104.0,
+    )
+    badge = source_badge(status, now=NOW, monotonic=100.0)
+    assert badge.plain == "● live · ≤2s old"
     assert str(badge.style) == DEFAULT_PALETTE.ok
+    later = source_badge(status, now=NOW + timedelta(seconds=1), monotonic=101.0)
+    assert later == badge, "no repaint while polls come on time"
+
+
+def test_live_badge_once_a_poll_is_late_shows_the_age() -> None:
+    status = SourceStatus(
+        SourceName.PODS,
+        SourceState.LIVE,
+        last_success=NOW - timedelta(seconds=14),
+        interval=2.0,
+        fresh_until=104.0,
+    )
+    badge = source_badge(status, now=NOW, monotonic=110.0)
+    assert badge.plain == "● live · 14s old"
 
 
 def test_connecting_and_not_configured_badges() -> None:

@@ -7,6 +7,7 @@ marks them stale during a scripted outage and retries with its usual backoff.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -56,9 +57,11 @@ class WorldCache:
 
 
 class DrillCollector:
-    def __init__(self, source: SourceName, worlds: WorldCache, clock: SimulatedClock) -> None:
+    def __init__(
+        self, source: SourceName, worlds: WorldCache, clock: SimulatedClock, interval: float = POLL_INTERVAL
+    ) -> None:
         self.source = source
-        self.interval = POLL_INTERVAL
+        self.interval = interval
         self.timeout = FETCH_TIMEOUT
         self._worlds = worlds
         self._clock = clock
@@ -74,13 +77,21 @@ class DrillCollector:
 
 
 def drill_collectors(
-    scenario: Scenario, clock: SimulatedClock, start: datetime | None = None
+    scenario: Scenario,
+    clock: SimulatedClock,
+    start: datetime | None = None,
+    intervals: Mapping[SourceName, float] | None = None,
 ) -> list[Collector]:
     """One collector per source, all reading one shared world cache.
 
     ``start`` is the clock's start; by default it is worked out from the clock itself.
+    ``intervals`` are the poll intervals by source (the live sources' configured ones, so a drill
+    refreshes as a real incident would); a source not named polls every second.
     """
     if start is None:
         start = clock.now() - timedelta(seconds=clock.elapsed)
     worlds = WorldCache(scenario, start)
-    return [DrillCollector(source, worlds, clock) for source in SourceName]
+    intervals = intervals or {}
+    return [
+        DrillCollector(source, worlds, clock, intervals.get(source, POLL_INTERVAL)) for source in SourceName
+    ]

@@ -50,6 +50,7 @@ class SourcePane(Vertical):
         self.number = number
         self.palette: Palette = DEFAULT_PALETTE
         self._summary = Text()
+        self._badge = Text()
 
     def on_mount(self) -> None:
         self.palette = Palette.from_theme(self.app.theme_variables)
@@ -61,13 +62,18 @@ class SourcePane(Vertical):
 
     def show_status(self, status: SourceStatus, now: datetime, monotonic: float) -> None:
         """Put the source's status (and the age of its data) in the bottom border."""
-        self.border_subtitle = source_badge(status, now=now, monotonic=monotonic, palette=self.palette)
+        badge = source_badge(status, now=now, monotonic=monotonic, palette=self.palette)
+        # Setting a border text repaints the whole pane, even to the same text: only on a change.
+        if badge != self._badge:
+            self._badge = badge
+            self.border_subtitle = badge
         self.set_class(status.state is SourceState.STALE, "-stale")
 
     def set_summary(self, summary: Text) -> None:
         """Counts for the top border, beside the title (for example pods by status)."""
-        self._summary = summary
-        self._render_title()
+        if summary != self._summary:
+            self._summary = summary
+            self._render_title()
 
     def _render_title(self) -> None:
         title = Text.assemble((f"{self.number} ", "bold"), (self.TITLE, "bold"))

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from modulo_watch.collectors.models import PgBackend, PgSnapshot, Snapshot, SourceName
 from modulo_watch.tui.panes.base import SourcePane, expect
 from modulo_watch.widgets.badges import Palette, format_duration
+from modulo_watch.widgets.live_text import LiveText
 from modulo_watch.widgets.safe_text import inert
 from modulo_watch.widgets.table import VirtualTable
 from modulo_watch.widgets.table_layout import Column, Row
@@ -120,13 +120,13 @@ class PostgresPane(SourcePane):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(id="postgres-overview")
+        yield LiveText(id="postgres-overview")
         yield VirtualTable(COLUMNS, empty_message="no active backends", id="postgres-table")
 
     def apply(self, snapshot: Snapshot) -> None:
         snapshot = expect(snapshot, PgSnapshot)
         now = snapshot.collected_at
-        self.query_one("#postgres-overview", Static).update(overview(snapshot, self.palette))
+        self.query_one("#postgres-overview", LiveText).show(overview(snapshot, self.palette))
         rows = [backend_row(backend, now, self.palette) for backend in active_backends(snapshot)]
         self.query_one(VirtualTable).set_rows(rows)
         self.set_summary(Text(f"{len(rows)} active", "bold"))

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from modulo_watch.incident.clocks import IncidentClock, clocks
 from modulo_watch.incident.incident import SEVERITY_GUIDE, Incident
 from modulo_watch.widgets.badges import DEFAULT_PALETTE, Palette, format_duration
+from modulo_watch.widgets.live_text import LiveText
 from modulo_watch.widgets.safe_text import inert
 
 
@@ -90,15 +90,15 @@ class ResponderPanel(VerticalScroll, can_focus=True):
         self.suggestion: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="responder-body")
+        yield LiveText(id="responder-body")
 
     def on_mount(self) -> None:
         self.palette = Palette.from_theme(self.app.theme_variables)
 
     def show(self, incident: Incident | None, now: datetime) -> None:
-        body = self.query_one("#responder-body", Static)
+        body = self.query_one("#responder-body", LiveText)
         self.set_class(incident is not None, "-open")
         if incident is None:
-            body.update(idle_text(self.palette, self.suggestion))
+            body.show(idle_text(self.palette, self.suggestion))
         else:
-            body.update(incident_text(incident, now, self.palette))
+            body.show(incident_text(incident, now, self.palette))
