@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from modulo_watch.collectors.drill import ScenarioError, load_scenario
-from modulo_watch.collectors.models import SourceName
+from modulo_watch.collectors.models import Snapshot, SourceName
 from modulo_watch.collectors.sources import Sources, drill_sources, live_sources
 from modulo_watch.config import Settings, display_path
 from modulo_watch.incident.incident import Incident
@@ -63,7 +63,7 @@ class WarRoomApp(App[int]):
         self.incident: Incident | None = None
         self.palette = Palette()
         self._changed: set[SourceName] = set()
-        self._painted: set[SourceName] = set()  # sources whose data is on screen
+        self._painted: dict[SourceName, Snapshot] = {}  # the snapshot each pane shows
         self._first_paint_pending = False
 
     # --- building and feeding the screen --------------------------------------------------------------
@@ -124,9 +124,9 @@ class WarRoomApp(App[int]):
                 if pane.SOURCE not in changed:
                     continue
                 snapshot, status = hub.snapshot(pane.SOURCE), hub.status(pane.SOURCE)
-                if snapshot is not None:
+                if snapshot is not None and snapshot is not self._painted.get(pane.SOURCE):
                     pane.apply(snapshot)
-                    self._painted.add(pane.SOURCE)
+                    self._painted[pane.SOURCE] = snapshot
                 if status is not None:
                     pane.show_status(status, clock.now(), clock.monotonic())
 

@@ -36,7 +36,13 @@ GLOBAL_KEYS: tuple[KeySpec, ...] = (
     KeySpec("drill-pause", "p", "toggle_pause", "Pause", "pause or resume the drill's clock"),
     KeySpec("help", "question_mark,f1", "help", "Help", "this screen"),
     KeySpec(
-        "command-palette", "ctrl+p", "command_palette", "Commands", "search every command", priority=True
+        "command-palette",
+        "ctrl+p",
+        "command_palette",
+        "Commands",
+        "search every command",
+        show=False,
+        priority=True,
     ),
     KeySpec("quit", "q", "request_quit", "Quit", "quit (asks first while an incident is open)"),
     KeySpec("force-quit", "ctrl+q", "request_quit", "Quit", "quit, from anywhere", show=False, priority=True),

@@ -75,6 +75,8 @@ async def test_z_maximises_the_focused_pane_and_back(tmp_path: Path) -> None:
         assert app.query_one("#postgres-pane").region.width == SIZE[0]
         await pilot.press("z")
         assert app.screen.maximized is None
+        await pilot.press("z", "escape")
+        assert app.screen.maximized is None, "escape restores too"
 
 
 async def test_help_lists_every_key_and_closes(tmp_path: Path) -> None:
