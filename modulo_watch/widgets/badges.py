@@ -141,7 +141,7 @@ def live_badge(status: SourceStatus, now: datetime, monotonic: float, palette: P
     badge = Text("● live", palette.ok)
     on_time = status.fresh_until is not None and monotonic <= status.fresh_until
     if on_time and status.interval is not None:
-        badge.append(f"{SEPARATOR}≤{format_age(status.interval)} old", palette.muted)
+        badge.append(f"{SEPARATOR}≤{format_age(math.ceil(status.interval))} old", palette.muted)
     elif status.last_success is not None:
         badge.append(f"{SEPARATOR}{since(status.last_success, now)} old", palette.warning)
     return badge
