@@ -12,7 +12,7 @@ from modulo_watch.collectors.drill.collectors import (
     drill_collectors,
     drill_start,
 )
-from modulo_watch.collectors.drill.engine import Scenario, ScenarioInfo, SuggestedIncident, World
+from modulo_watch.collectors.drill.engine import Scenario, ScenarioInfo, World
 from modulo_watch.collectors.drill.errors import ScenarioError
 from modulo_watch.collectors.drill.scenario import (
     DEFAULT_SCENARIO,
@@ -20,6 +20,7 @@ from modulo_watch.collectors.drill.scenario import (
     load_scenario,
     parse_scenario,
 )
+from modulo_watch.collectors.drill.spec import SuggestedIncident
 
 __all__ = [
     "DEFAULT_SCENARIO",

@@ -38,15 +38,6 @@ class ScenarioInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class SuggestedIncident:
-    """What the scenario suggests the responder declares."""
-
-    title: str
-    severity: str
-    impact: str
-
-
-@dataclass(frozen=True, slots=True)
 class World:
     """Everything every source would report at one moment of the drill."""
 
@@ -76,7 +67,7 @@ class Scenario:
         meta = spec.meta
         self.source = spec.source
         self.info = ScenarioInfo(meta.name, meta.title, meta.description, meta.duration)
-        self.incident = SuggestedIncident(spec.incident.title, spec.incident.severity, spec.incident.impact)
+        self.incident = spec.incident
         self._nodes = NodeTimeline(spec.nodes, spec.events)
         self._pods = PodCompiler(meta.seed, spec.source, self._nodes, spec.workloads).compile(spec.events)
         self._postgres = PostgresTimeline(spec.postgres, meta.seed, spec.events)

@@ -8,11 +8,11 @@ from modulo_watch.collectors.drill.spec import (
     PG_STATES,
     SEVERITIES,
     WORKLOAD_KINDS,
-    IncidentSpec,
     Meta,
     MetricsSpec,
     NodeSpec,
     PostgresSpec,
+    SuggestedIncident,
     WorkloadSpec,
 )
 
@@ -43,9 +43,9 @@ def read_meta(root: Table) -> Meta:
     return meta
 
 
-def read_incident(root: Table) -> IncidentSpec:
+def read_incident(root: Table) -> SuggestedIncident:
     table = _required(root, "incident")
-    incident = IncidentSpec(
+    incident = SuggestedIncident(
         title=table.text("title"),
         severity=table.choice("severity", SEVERITIES, what="severity"),
         impact=" ".join(table.text("impact").split()),

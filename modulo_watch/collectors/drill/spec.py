@@ -57,7 +57,9 @@ class Meta:
 
 
 @dataclass(frozen=True, slots=True)
-class IncidentSpec:
+class SuggestedIncident:
+    """What the scenario suggests the responder declares."""
+
     title: str
     severity: str
     impact: str
@@ -257,7 +259,7 @@ Event = (
 class ScenarioSpec:
     source: str
     meta: Meta
-    incident: IncidentSpec
+    incident: SuggestedIncident
     namespaces: tuple[str, ...]
     nodes: tuple[NodeSpec, ...]
     workloads: tuple[WorkloadSpec, ...]
