@@ -66,6 +66,12 @@ class Pod:
     cpu_millicores: int | None = None
     memory_bytes: int | None = None
     labels: tuple[tuple[str, str], ...] = ()
+    uid: str = ""
+    owner: str = ""  # "ReplicaSet/modulo-api-5659dd754f", "StatefulSet/postgres", "" for a bare pod
+    cpu_request_millicores: int | None = None  # sums over the pod's containers; None when none sets one
+    cpu_limit_millicores: int | None = None
+    memory_request_bytes: int | None = None
+    memory_limit_bytes: int | None = None
     # Built once: tables look rows up by key on every update, across up to 150k pods.
     key: str = field(init=False, repr=False, compare=False)
 
@@ -88,9 +94,11 @@ class Node:
     pressures: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
     version: str = ""
-    cpu_percent: float | None = None
+    cpu_percent: float | None = None  # of allocatable, from metrics.k8s.io
     memory_percent: float | None = None
     pod_count: int = 0
+    allocatable_cpu_millicores: int | None = None
+    allocatable_memory_bytes: int | None = None
 
     @property
     def status(self) -> str:
@@ -104,6 +112,44 @@ class Node:
 class NodeSnapshot:
     collected_at: datetime
     nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KubeEvent:
+    """A Kubernetes event (core/v1 or events.k8s.io), as ``kubectl get events`` shows it."""
+
+    namespace: str
+    name: str
+    type: str  # Normal, Warning
+    reason: str
+    message: str
+    involved_kind: str
+    involved_name: str
+    count: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    source: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Rollout:
+    """One revision of a Deployment: a ReplicaSet, what changed, and how its rollout is going."""
+
+    namespace: str
+    deployment: str
+    replica_set: str
+    revision: int
+    images: tuple[str, ...]
+    created_at: datetime
+    desired: int
+    ready: int
+    state: str  # "progressing", "complete", "stuck", "superseded"
+    previous_images: tuple[str, ...] = ()
+    message: str = ""
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------------------
