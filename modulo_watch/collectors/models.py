@@ -7,6 +7,7 @@ safe for the terminal is the display layer's job, and API calls need the raw val
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -79,10 +80,37 @@ class Pod:
         object.__setattr__(self, "key", f"{self.namespace}/{self.name}")
 
 
+HEALTHY_POD_STATUSES = frozenset({"Running", "Completed", "Succeeded"})
+
+
+def is_fault(pod: Pod) -> bool:
+    """Not running as it should: a bad status, or running with containers not ready."""
+    return pod.status not in HEALTHY_POD_STATUSES or (
+        pod.status == "Running" and pod.ready_containers < pod.total_containers
+    )
+
+
+def fault_order(pod: Pod) -> tuple[bool, int, str]:
+    """Faults first (most restarts first among them), then by namespace and name."""
+    fault = is_fault(pod)
+    return (not fault, -pod.restarts if fault else 0, pod.key)
+
+
 @dataclass(frozen=True, slots=True)
 class PodSnapshot:
+    """Every pod, in display order: faults first, then by namespace and name.
+
+    ``usage`` is (CPU millicores, memory bytes) by pod key from metrics.k8s.io, kept apart from the
+    pods so a metrics refresh does not rebuild 150k pod rows.
+    """
+
     collected_at: datetime
     pods: tuple[Pod, ...]
+    usage: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+
+    def usage_of(self, pod: Pod) -> tuple[int | None, int | None]:
+        cpu, memory = self.usage.get(pod.key, (pod.cpu_millicores, pod.memory_bytes))
+        return cpu, memory
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,9 +39,9 @@ from modulo_watch.tui.screens.help import HelpScreen
 from modulo_watch.tui.top_bar import TopBar, top_bar_text
 from modulo_watch.widgets.badges import Palette
 
-# A source's first data is painted this soon; after that, changes wait for the once-a-second tick,
-# so the screen repaints at most once a second however many sources report.
-FIRST_PAINT_DELAY = 0.05
+# Changes that arrive within this long of each other are painted in one frame: a watch delivering
+# hundreds of pod events a second still costs a few frames a second, and a change is on screen fast.
+REPAINT_DELAY = 0.2
 NARROW_WIDTH = 120
 MEDIUM_WIDTH = 160
 SHORT_HEIGHT = 32
@@ -64,7 +64,6 @@ class WarRoomApp(App[int]):
         self.palette = Palette()
         self._changed: set[SourceName] = set()
         self._painted: dict[SourceName, Snapshot] = {}  # the snapshot each pane shows
-        self._first_paint_pending = False
 
     # --- building and feeding the screen --------------------------------------------------------------
 
@@ -90,6 +89,7 @@ class WarRoomApp(App[int]):
         self.incident = self.journal.resume()
         self.sources.hub.subscribe(self._source_changed)
         self._changed.update(SourceName)
+        self._repaint_changed()
         self._tick()
         self.set_interval(1.0, self._tick)
         self.focus_pane("pods")
@@ -97,11 +97,9 @@ class WarRoomApp(App[int]):
         self.call_after_refresh(self._start_collectors)
 
     def _source_changed(self, source: SourceName) -> None:
-        """Note the change; the next tick repaints every pane whose source changed meanwhile."""
-        first_data = source not in self._painted and self.sources.hub.snapshot(source) is not None
-        if first_data and not self._first_paint_pending:
-            self._first_paint_pending = True
-            self.set_timer(FIRST_PAINT_DELAY, self._repaint_changed)
+        """Note the change; one frame soon repaints every pane whose source changed meanwhile."""
+        if not self._changed:
+            self.set_timer(REPAINT_DELAY, self._repaint_changed)
         self._changed.add(source)
 
     def _start_collectors(self) -> None:
@@ -117,7 +115,6 @@ class WarRoomApp(App[int]):
 
     def _repaint_changed(self) -> None:
         changed, self._changed = self._changed, set()
-        self._first_paint_pending = False
         hub, clock = self.sources.hub, self.sources.clock
         with self.batch_update():
             for pane in self.source_panes():
@@ -133,7 +130,6 @@ class WarRoomApp(App[int]):
     def _tick(self) -> None:
         """Once a second: ages, countdowns and clocks move on even when no data arrives."""
         now, monotonic = self.sources.clock.now(), self.sources.clock.monotonic()
-        self._repaint_changed()
         with self.batch_update():
             for pane in self.source_panes():
                 status = self.sources.hub.status(pane.SOURCE)

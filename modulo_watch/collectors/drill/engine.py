@@ -26,6 +26,7 @@ from modulo_watch.collectors.models import (
     PodSnapshot,
     Snapshot,
     SourceName,
+    fault_order,
 )
 
 
@@ -85,7 +86,8 @@ class Scenario:
         """The world ``elapsed_seconds`` of drill time after ``start`` (the drill's first moment)."""
         at = elapsed_seconds
         now = start + timedelta(seconds=at)
-        pods = tuple(life.pod_at(at, start) for life in self._pods if life.born <= at < life.gone)
+        living = (life.pod_at(at, start) for life in self._pods if life.born <= at < life.gone)
+        pods = tuple(sorted(living, key=fault_order))
         return World(
             elapsed=at,
             pods=PodSnapshot(collected_at=now, pods=pods),

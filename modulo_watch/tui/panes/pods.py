@@ -9,14 +9,13 @@ from operator import attrgetter
 from rich.text import Text
 from textual.app import ComposeResult
 
-from modulo_watch.collectors.models import Pod, PodSnapshot, Snapshot, SourceName
+from modulo_watch.collectors.models import HEALTHY_POD_STATUSES, Pod, PodSnapshot, Snapshot, SourceName
 from modulo_watch.tui.panes.base import SourcePane, expect
 from modulo_watch.widgets.badges import Palette, since
 from modulo_watch.widgets.safe_text import inert
 from modulo_watch.widgets.table import VirtualTable
 from modulo_watch.widgets.table_layout import Column
 
-HEALTHY = frozenset({"Running", "Completed", "Succeeded"})
 FAILING = frozenset(
     {
         "CrashLoopBackOff",
@@ -43,16 +42,10 @@ COLUMNS = (
 )
 
 
-def is_fault(pod: Pod) -> bool:
-    return pod.status not in HEALTHY or (
-        pod.status == "Running" and pod.ready_containers < pod.total_containers
-    )
-
-
 def status_style(status: str, palette: Palette) -> str:
     if status in FAILING:
         return f"bold {palette.error}"
-    if status in HEALTHY:
+    if status in HEALTHY_POD_STATUSES:
         return palette.muted if status != "Running" else ""
     return palette.warning
 
@@ -64,7 +57,9 @@ def format_memory(size: int | None) -> str:
     return f"{mebibytes / 1024:.1f}Gi" if mebibytes >= 1024 else f"{mebibytes:.0f}Mi"
 
 
-def pod_cells(pod: Pod, now: datetime, palette: Palette) -> tuple[Text | str, ...]:
+def pod_cells(pod: Pod, snapshot: PodSnapshot, palette: Palette) -> tuple[Text | str, ...]:
+    now = snapshot.collected_at
+    cpu, memory = snapshot.usage_of(pod)
     restarts = str(pod.restarts)
     if pod.last_restart_at is not None and pod.restarts:
         restarts += f" ({since(pod.last_restart_at, now)})"
@@ -76,36 +71,31 @@ def pod_cells(pod: Pod, now: datetime, palette: Palette) -> tuple[Text | str, ..
         inert(pod.status, status_style(pod.status, palette), max_length=17),
         Text(restarts, palette.warning if pod.restarts else ""),
         since(pod.created_at, now),
-        "-" if pod.cpu_millicores is None else f"{pod.cpu_millicores}m",
-        format_memory(pod.memory_bytes),
+        "-" if cpu is None else f"{cpu}m",
+        format_memory(memory),
         inert(pod.node, palette.muted, max_length=22),
     )
-
-
-def fault_order(pod: Pod) -> tuple[bool, int, str]:
-    """Faults first (most restarts first among them), then by namespace and name."""
-    fault = is_fault(pod)
-    return (not fault, -pod.restarts if fault else 0, pod.key)
 
 
 def status_summary(pods: tuple[Pod, ...], palette: Palette) -> Text:
     counts = Counter(pod.status for pod in pods)
     summary = Text(f"{len(pods)}", "bold")
-    for status, count in sorted(counts.items(), key=lambda item: (item[0] in HEALTHY, -item[1])):
+    for status, count in sorted(counts.items(), key=lambda item: (item[0] in HEALTHY_POD_STATUSES, -item[1])):
         summary.append("  ")
         summary.append_text(inert(f"{status} {count}", status_style(status, palette), max_length=28))
     return summary
 
 
 class PodsPane(SourcePane):
-    """Only the rows on screen are formatted: a snapshot of 150k pods costs a sort, not 150k rows."""
+    """Only the rows on screen are formatted, and the snapshot comes in display order: a snapshot
+    of 150k pods costs the pane next to nothing."""
 
     SOURCE = SourceName.PODS
     TITLE = "Pods"
 
     def __init__(self, number: int, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(number, id=id)
-        self._now: datetime | None = None
+        self._snapshot = PodSnapshot(datetime.min, ())
 
     def compose(self) -> ComposeResult:
         yield VirtualTable[Pod](
@@ -117,10 +107,10 @@ class PodsPane(SourcePane):
         )
 
     def _cells(self, pod: Pod) -> tuple[Text | str, ...]:
-        return pod_cells(pod, self._now or pod.created_at, self.palette)
+        return pod_cells(pod, self._snapshot, self.palette)
 
     def apply(self, snapshot: Snapshot) -> None:
         snapshot = expect(snapshot, PodSnapshot)
-        self._now = snapshot.collected_at
-        self.query_one(VirtualTable).set_rows(sorted(snapshot.pods, key=fault_order))
+        self._snapshot = snapshot
+        self.query_one(VirtualTable).set_rows(snapshot.pods)
         self.set_summary(status_summary(snapshot.pods, self.palette))
