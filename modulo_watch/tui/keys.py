@@ -49,8 +49,15 @@ GLOBAL_KEYS: tuple[KeySpec, ...] = (
 )
 
 
+# Keys of one pane, active while it has the focus.
+POD_KEYS: tuple[KeySpec, ...] = (
+    KeySpec("pods-filter", "slash", "filter", "Filter", "pods: filter by name, namespace, status or node"),
+    KeySpec("pods-faults-only", "f", "toggle_faults", "Faults", "pods: show faults only, or everything"),
+)
+
+
 def binding_ids() -> frozenset[str]:
-    return frozenset(spec.id for spec in GLOBAL_KEYS)
+    return frozenset(spec.id for spec in (*GLOBAL_KEYS, *POD_KEYS))
 
 
 def unknown_keymap_ids(keymap: dict[str, str]) -> list[str]:

@@ -249,3 +249,28 @@ def test_unknown_theme_or_keymap_id_is_one_clear_line() -> None:
     assert theme is not None and "ui.theme" in theme and "textual-dark" in theme
     keymap = ui_settings_problem(Settings(ui=UiSettings(keymap=(("zoom", "m"),))))
     assert keymap is not None and "ui.keymap" in keymap and "'zoom'" in keymap
+
+
+async def test_slash_filters_pods_and_f_shows_faults_only(tmp_path: Path) -> None:
+    app = drill_app(tmp_path, minute=12)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(table_keys(app, "pods")) > 20, "pods to arrive")
+        total = len(table_keys(app, "pods"))
+
+        await pilot.press("1", "f")
+        faults = table_keys(app, "pods")
+        assert 0 < len(faults) < total
+        assert all(key.startswith("modulo/modulo-api-") for key in faults)
+        assert "faults only" in str(app.query_one("#pods-pane").border_title)
+        await pilot.press("f")
+        assert len(table_keys(app, "pods")) == total
+
+        await pilot.press("slash", *"coredns")
+        assert table_keys(app, "pods")
+        assert all("coredns" in key for key in table_keys(app, "pods"))
+        await pilot.press("enter")
+        assert isinstance(app.focused, VirtualTable), "enter keeps the filter and goes back to the rows"
+        assert all("coredns" in key for key in table_keys(app, "pods"))
+
+        await pilot.press("slash", "escape")
+        assert len(table_keys(app, "pods")) == total, "escape clears the filter"

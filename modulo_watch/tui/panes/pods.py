@@ -1,17 +1,31 @@
-"""The Pods pane: every pod, faults first, with counts by status in the border."""
+"""The Pods pane: every pod, faults first, with counts by status in the border; ``/`` filters,
+``f`` shows faults only."""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from itertools import takewhile
 from operator import attrgetter
+from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 
-from modulo_watch.collectors.models import HEALTHY_POD_STATUSES, Pod, PodSnapshot, Snapshot, SourceName
+from modulo_watch.collectors.models import (
+    HEALTHY_POD_STATUSES,
+    Pod,
+    PodSnapshot,
+    Snapshot,
+    SourceName,
+    is_fault,
+)
+from modulo_watch.tui.keys import POD_KEYS
 from modulo_watch.tui.panes.base import SourcePane, expect
 from modulo_watch.widgets.badges import Palette, since
+from modulo_watch.widgets.filter_bar import FilterBar
 from modulo_watch.widgets.safe_text import inert
 from modulo_watch.widgets.table import VirtualTable
 from modulo_watch.widgets.table_layout import Column
@@ -36,8 +50,12 @@ COLUMNS = (
     Column("status", "STATUS", 17),
     Column("restarts", "RESTARTS", 12, "right"),
     Column("age", "AGE", 5, "right"),
-    Column("cpu", "CPU", 5, "right"),
+    Column("cpu", "CPU", 6, "right"),
     Column("memory", "MEM", 6, "right"),
+    Column("cpu_request", "%CPU/R", 6, "right"),
+    Column("cpu_limit", "%CPU/L", 6, "right"),
+    Column("memory_request", "%MEM/R", 6, "right"),
+    Column("memory_limit", "%MEM/L", 6, "right"),
     Column("node", "NODE", 22),
 )
 
@@ -57,6 +75,15 @@ def format_memory(size: int | None) -> str:
     return f"{mebibytes / 1024:.1f}Gi" if mebibytes >= 1024 else f"{mebibytes:.0f}Mi"
 
 
+def percent_of(used: int | None, of: int | None, palette: Palette) -> Text | str:
+    """Use as a share of a request or limit, as k9s shows it: loud near and over a limit."""
+    if used is None or not of:
+        return "-"
+    share = 100 * used / of
+    style = f"bold {palette.error}" if share >= 100 else palette.warning if share >= 80 else ""
+    return Text(f"{share:.0f}", style)
+
+
 def pod_cells(pod: Pod, snapshot: PodSnapshot, palette: Palette) -> tuple[Text | str, ...]:
     now = snapshot.collected_at
     cpu, memory = snapshot.usage_of(pod)
@@ -73,6 +100,10 @@ def pod_cells(pod: Pod, snapshot: PodSnapshot, palette: Palette) -> tuple[Text |
         since(pod.created_at, now),
         "-" if cpu is None else f"{cpu}m",
         format_memory(memory),
+        percent_of(cpu, pod.cpu_request_millicores, palette),
+        percent_of(cpu, pod.cpu_limit_millicores, palette),
+        percent_of(memory, pod.memory_request_bytes, palette),
+        percent_of(memory, pod.memory_limit_bytes, palette),
         inert(pod.node, palette.muted, max_length=22),
     )
 
@@ -86,16 +117,35 @@ def status_summary(pods: tuple[Pod, ...], palette: Palette) -> Text:
     return summary
 
 
+def matches(pod: Pod, needle: str) -> bool:
+    """A case-insensitive substring of the namespace/name, the status or the node."""
+    return needle in pod.key.lower() or needle in pod.status.lower() or needle in pod.node.lower()
+
+
+def visible_pods(pods: tuple[Pod, ...], needle: str, faults_only: bool) -> tuple[Pod, ...]:
+    if faults_only:
+        # Faults come first in a snapshot: stop at the first healthy pod instead of scanning 150k.
+        pods = tuple(takewhile(is_fault, pods))
+    if needle:
+        pods = tuple(pod for pod in pods if matches(pod, needle))
+    return pods
+
+
 class PodsPane(SourcePane):
     """Only the rows on screen are formatted, and the snapshot comes in display order: a snapshot
     of 150k pods costs the pane next to nothing."""
 
     SOURCE = SourceName.PODS
     TITLE = "Pods"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(spec.keys, spec.action, spec.description, id=spec.id) for spec in POD_KEYS
+    ]
 
     def __init__(self, number: int, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(number, id=id)
         self._snapshot = PodSnapshot(datetime.min, ())
+        self._needle = ""
+        self._faults_only = False
 
     def compose(self) -> ComposeResult:
         yield VirtualTable[Pod](
@@ -105,12 +155,43 @@ class PodsPane(SourcePane):
             empty_message="waiting for pods…",
             id="pods-table",
         )
+        yield FilterBar("filter pods: name, namespace, status or node", id="pods-filter")
 
     def _cells(self, pod: Pod) -> tuple[Text | str, ...]:
         return pod_cells(pod, self._snapshot, self.palette)
 
     def apply(self, snapshot: Snapshot) -> None:
-        snapshot = expect(snapshot, PodSnapshot)
-        self._snapshot = snapshot
-        self.query_one(VirtualTable).set_rows(snapshot.pods)
-        self.set_summary(status_summary(snapshot.pods, self.palette))
+        self._snapshot = expect(snapshot, PodSnapshot)
+        self._show()
+
+    def _show(self) -> None:
+        pods = self._snapshot.pods
+        shown = visible_pods(pods, self._needle, self._faults_only)
+        table = self.query_one(VirtualTable)
+        table.empty_message = "no pod matches" if pods else "waiting for pods…"
+        table.set_rows(shown)
+        summary = status_summary(pods, self.palette)
+        if len(shown) != len(pods):
+            summary = Text.assemble((f"{len(shown)} of ", "bold"), summary)
+        if self._faults_only:
+            summary.append("  faults only", f"bold {self.palette.warning}")
+        if self._needle:
+            summary.append("  /")
+            summary.append_text(inert(self._needle, self.palette.accent, max_length=24))
+        self.set_summary(summary)
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    def action_toggle_faults(self) -> None:
+        self._faults_only = not self._faults_only
+        self._show()
+
+    @on(FilterBar.Filtered)
+    def _filter_changed(self, event: FilterBar.Filtered) -> None:
+        self._needle = event.text.strip().lower()
+        self._show()
+
+    @on(FilterBar.Closed)
+    def _filter_closed(self) -> None:
+        self.query_one(VirtualTable).focus()
