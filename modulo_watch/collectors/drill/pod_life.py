@@ -100,6 +100,11 @@ class PodLife:
             if running
             else None,
             labels=self.labels,
+            # Requests at the typical use, limits above it, as a sized deployment would set them.
+            cpu_request_millicores=self.cpu_millicores,
+            cpu_limit_millicores=2 * self.cpu_millicores,
+            memory_request_bytes=self.memory_bytes,
+            memory_limit_bytes=self.memory_bytes * 3 // 2,
         )
 
     def _ready(self, status: str) -> int:
