@@ -1,6 +1,10 @@
 """Serve a generated cluster until interrupted, for benchmarks in another process and manual poking:
 
 .venv/bin/python -m tests.kube_server --pods 150000 --kubeconfig /tmp/loopback.yaml [--churn 50]
+
+With ``--control``, each line on stdin ``crash NAMESPACE NAME RESTARTS`` puts that pod into
+CrashLoopBackOff with that restart count, and answers ``done`` on stdout: a benchmark times how long
+the change takes to reach the screen.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import sys
 import time
 
 from tests.kube_server.cluster import FakeCluster
@@ -26,6 +31,8 @@ async def serve(arguments: argparse.Namespace) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        if arguments.control:
+            loop.add_reader(sys.stdin.fileno(), obey, cluster)
         churn = None
         if arguments.churn:
             churn = asyncio.create_task(cluster.churn(arguments.churn, float("inf"), seed=arguments.seed))
@@ -34,6 +41,14 @@ async def serve(arguments: argparse.Namespace) -> None:
             churn.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await churn
+
+
+def obey(cluster: FakeCluster) -> None:
+    command = sys.stdin.readline().split()
+    if len(command) == 4 and command[0] == "crash":
+        _, namespace, name, count = command
+        cluster.set_pod_status(namespace, name, waiting="CrashLoopBackOff", restarts=int(count), ready=False)
+        print("done", flush=True)
 
 
 def main() -> None:
@@ -47,6 +62,7 @@ def main() -> None:
         "--kubeconfig", required=True, help="where to write the kubeconfig (it holds the token)"
     )
     parser.add_argument("--churn", type=float, default=0.0, help="changes a second, for a live cluster")
+    parser.add_argument("--control", action="store_true", help="take 'crash NS NAME RESTARTS' lines on stdin")
     asyncio.run(serve(parser.parse_args()))
 
 

@@ -12,7 +12,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any
 
 from modulo_watch.collectors.clock import Clock
 from modulo_watch.collectors.kube.connection import KubeConnection
@@ -40,7 +39,6 @@ from modulo_watch.config import KubernetesSettings
 WATCH_WINDOW = 0.5  # seconds a fetch follows the watches before it hands over a snapshot
 METRICS_EVERY = 15.0  # metrics-server itself refreshes every 15 s
 FIRST_LIST_TIMEOUT = 180.0  # a 150k-pod list is hundreds of pages
-METRICS_GROUP = ("metrics.k8s.io", "v1beta1")
 
 UsageDecoder = Callable[[bytes], dict[str, tuple[int, int]]]
 
@@ -101,20 +99,15 @@ class MetricsPoller:
         if time.monotonic() < self._next or not self.available:
             return False
         self._next = time.monotonic() + METRICS_EVERY
-        group, version = METRICS_GROUP
         try:
-            raw = await self._connection.get_raw(
-                self._connection.custom.list_cluster_custom_object_without_preload_content,
-                group=group,
-                version=version,
-                plural=self._plural,
-            )
+            raw = await self._connection.get_raw(f"/apis/metrics.k8s.io/v1beta1/{self._plural}")
         except KubeApiError as exc:
             if exc.status in (403, 404, 503):  # no metrics-server, or not allowed to read it
                 self.available = False
                 return bool(self.usage)
             raise
-        self.usage = self._decode(raw)
+        # Thousands of quantities to parse: in a thread, so the screen keeps its turns.
+        self.usage = await asyncio.to_thread(self._decode, raw)
         return True
 
 
@@ -215,23 +208,13 @@ class NodesCollector:
 
 def pod_watches(connection: KubeConnection, settings: KubernetesSettings) -> list[ListWatch[Pod]]:
     """One list-watch for all namespaces, or one per configured namespace."""
-    selector: dict[str, Any] = {"label_selector": settings.label_selector} if settings.label_selector else {}
-    if not settings.namespaces:
-        every = connection.core.list_pod_for_all_namespaces_without_preload_content
-        return [
-            ListWatch(
-                pod_endpoint(connection.lister(every, **selector), connection.watcher(every, **selector))
-            )
-        ]
-    one = connection.core.list_namespaced_pod_without_preload_content
+    selector: dict[str, object] = (
+        {"labelSelector": settings.label_selector} if settings.label_selector else {}
+    )
+    paths = [f"/api/v1/namespaces/{namespace}/pods" for namespace in settings.namespaces] or ["/api/v1/pods"]
     return [
-        ListWatch(
-            pod_endpoint(
-                connection.lister(one, namespace=namespace, **selector),
-                connection.watcher(one, namespace=namespace, **selector),
-            )
-        )
-        for namespace in settings.namespaces
+        ListWatch(pod_endpoint(connection.lister(path, **selector), connection.watcher(path, **selector)))
+        for path in paths
     ]
 
 
@@ -247,12 +230,11 @@ def pod_endpoint(list_page: PageFetcher, open_watch: WatchOpener) -> Endpoint[Po
 
 
 def node_watch(connection: KubeConnection) -> ListWatch[Node]:
-    call = connection.core.list_node_without_preload_content
     return ListWatch(
         Endpoint(
             kind="nodes",
-            list_page=connection.lister(call),
-            open_watch=connection.watcher(call),
+            list_page=connection.lister("/api/v1/nodes"),
+            open_watch=connection.watcher("/api/v1/nodes"),
             decode_page=lambda raw: decode_list(raw, NODES),
             decode_event=lambda line: decode_watch_event(line, NODES),
             key=attrgetter("name"),

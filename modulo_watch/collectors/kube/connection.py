@@ -1,27 +1,29 @@
-"""The connection to the cluster: kubeconfig discovery as kubectl does it, and raw list/watch calls.
+"""The connection to the cluster: kubeconfig discovery as kubectl does it, and raw GETs.
 
-The official client (``kubernetes.aio``) does the authentication, TLS and request building; its
-``*_without_preload_content`` calls hand back the raw response, which our lean decoders read. Its
-own retries are off: the collector runner owns backoff, so a failing server sees about one attempt
-a second at most, never the client's hot retry loop.
+The official client (``kubernetes.aio``) loads the kubeconfig (contexts, tokens, exec plugins,
+client certificates) and its REST layer does TLS and the HTTP; the requests themselves are plain
+paths, read raw by our lean decoders. Its generated API classes are left alone: they build
+hundreds of pydantic models on first use, which stalled the screen for seconds. Its own retries
+are off: the collector runner owns backoff, so a failing server sees about one attempt a second at
+most, never the client's retry loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from modulo_watch.collectors.kube.listwatch import KubeApiError, Stream
+from modulo_watch.collectors.kube.listwatch import KubeApiError, PageFetcher, Stream, WatchOpener
 from modulo_watch.config import KubernetesSettings
 
 LIST_TIMEOUT = 60.0  # seconds for one page: a slow apiserver, not a dead one
 WATCH_GRACE = 15.0  # client-side allowance beyond the watch's own timeoutSeconds
 MAX_ERROR_BODY = 2000
-
-ApiCall = Callable[..., Awaitable[Any]]  # a client method like CoreV1Api.list_pod_for_all_namespaces_...
 
 
 def kubeconfig_path(settings: KubernetesSettings, env: dict[str, str] | None = None) -> Path | None:
@@ -35,6 +37,17 @@ def kubeconfig_path(settings: KubernetesSettings, env: dict[str, str] | None = N
     if default.exists() or not env.get("KUBERNETES_SERVICE_HOST"):
         return default
     return None
+
+
+def query_value(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)  # the API wants true/false
+
+
+def import_client() -> tuple[Any, Any, Any]:
+    from kubernetes.aio import config
+    from kubernetes.aio.client import Configuration, rest
+
+    return config, rest, Configuration
 
 
 class WatchStream:
@@ -70,74 +83,85 @@ async def error_from(response: Any) -> KubeApiError:
 
 
 class KubeConnection:
-    """One cluster context: the API client and the raw calls the list-watches and views need."""
+    """One cluster context: its configuration, and GETs for the list-watches and views."""
 
     def __init__(self, settings: KubernetesSettings) -> None:
         self._settings = settings
-        self._api_client: Any = None
+        self._configuration: Any = None
+        self._rest: Any = None
 
     async def open(self) -> None:
-        if self._api_client is not None:
+        if self._rest is not None:
             return
-        from kubernetes.aio import client, config  # heavy: only once a cluster is configured
-
-        configuration = client.Configuration()
+        # Close to a second of imports: in a thread, so the screen keeps painting meanwhile.
+        config, rest, configuration_type = await asyncio.to_thread(import_client)
+        configuration = configuration_type()
         path = kubeconfig_path(self._settings)
         if path is None:
-            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+            config.load_incluster_config(client_configuration=configuration)
         else:
-            await config.load_kube_config(  # type: ignore[no-untyped-call]
+            await config.load_kube_config(
                 config_file=str(path), context=self._settings.context, client_configuration=configuration
             )
         configuration.retries = None  # an int, even 0, turns on aiohttp-retry's own retry loop
-        self._api_client = client.ApiClient(configuration)
-        self.core = client.CoreV1Api(self._api_client)
-        self.apps = client.AppsV1Api(self._api_client)
-        self.custom = client.CustomObjectsApi(self._api_client)
+        self._configuration = configuration
+        self._rest = await asyncio.to_thread(rest.RESTClientObject, configuration)  # loads CA certificates
 
     async def close(self) -> None:
-        if self._api_client is not None:
-            await self._api_client.close()
-            self._api_client = None
+        if self._rest is not None:
+            await self._rest.close()
+            self._rest = None
 
-    def lister(
-        self, call: Callable[..., Awaitable[Any]], **scope: Any
-    ) -> Callable[[str | None, int], Awaitable[bytes]]:
-        """A page fetcher for one list call (``scope``: namespace, label_selector ...)."""
+    async def get(self, path: str, query: Mapping[str, object], seconds: float) -> Any:
+        """The aiohttp response to ``GET path?query``, whatever its status."""
+        await self.open()
+        headers = {"Accept": "application/json"}
+        for auth in (await self._configuration.auth_settings()).values():
+            if auth["in"] == "header" and auth["value"]:
+                headers[auth["key"]] = auth["value"]
+        params = {
+            name: str(value).lower() if isinstance(value, bool) else str(value)
+            for name, value in query.items()
+        }
+        url = f"{self._configuration.host}{path}"
+        if params:
+            url += "?" + urlencode(params)
+        return (await self._rest.request("GET", url, headers=headers, _request_timeout=seconds)).response
+
+    def lister(self, path: str, **query: object) -> PageFetcher:
+        """A page fetcher for one list (``query``: labelSelector, fieldSelector ...)."""
 
         async def list_page(token: str | None, limit: int) -> bytes:
-            response = await call(**scope, limit=limit, _continue=token, _request_timeout=LIST_TIMEOUT)
-            if response.status != 200:
-                raise await error_from(response)
-            body: bytes = await response.read()
-            response.release()
-            return body
+            page = {**query, "limit": limit, **({"continue": token} if token else {})}
+            return await self.get_raw(path, **page)
 
         return list_page
 
-    def watcher(
-        self, call: Callable[..., Awaitable[Any]], **scope: Any
-    ) -> Callable[[str, int], Awaitable[Stream]]:
+    def watcher(self, path: str, **query: object) -> WatchOpener:
         async def open_watch(resource_version: str, seconds: int) -> Stream:
-            response = await call(
-                **scope,
-                watch=True,
-                resource_version=resource_version,
-                allow_watch_bookmarks=True,
-                timeout_seconds=seconds,
-                _request_timeout=seconds + WATCH_GRACE,
-            )
-            if response.status != 200:
-                raise await error_from(response)
-            return WatchStream(response)
+            watch = {
+                **query,
+                "watch": True,
+                "resourceVersion": resource_version,
+                "allowWatchBookmarks": True,
+                "timeoutSeconds": seconds,
+            }
+            return await self.stream(path, seconds + WATCH_GRACE, **watch)
 
         return open_watch
 
-    async def get_raw(self, call: ApiCall, **params: Any) -> bytes:
-        """One plain GET (metrics, a pod's logs ...), raw."""
-        response = await call(**params, _request_timeout=LIST_TIMEOUT)
+    async def get_raw(self, path: str, **query: object) -> bytes:
+        """One plain GET (a list page, metrics, a pod), raw."""
+        response = await self.get(path, query, LIST_TIMEOUT)
         if response.status != 200:
             raise await error_from(response)
         body: bytes = await response.read()
         response.release()
         return body
+
+    async def stream(self, path: str, seconds: float, **query: object) -> WatchStream:
+        """A GET read line by line (a watch, a followed log), given ``seconds`` in all."""
+        response = await self.get(path, query, seconds)
+        if response.status != 200:
+            raise await error_from(response)
+        return WatchStream(response)
