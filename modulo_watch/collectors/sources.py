@@ -7,9 +7,11 @@ from datetime import datetime
 
 from modulo_watch.collectors.clock import Clock, DrillClock, SystemClock
 from modulo_watch.collectors.drill import Scenario, drill_collectors, drill_start
+from modulo_watch.collectors.drill.inspect import DrillInspector
 from modulo_watch.collectors.hub import Hub
+from modulo_watch.collectors.inspect import PodInspector
 from modulo_watch.collectors.models import SourceName
-from modulo_watch.collectors.runner import SourceRunner, not_configured
+from modulo_watch.collectors.runner import Collector, SourceRunner, not_configured
 from modulo_watch.config import Settings, source_hint
 
 
@@ -21,6 +23,7 @@ class Sources:
     clock: Clock
     runners: list[SourceRunner] = field(default_factory=list)
     scenario: Scenario | None = None
+    inspector: PodInspector | None = None  # a pod's detail and logs, when there are pods to inspect
 
     @property
     def drill_clock(self) -> DrillClock | None:
@@ -44,13 +47,40 @@ def drill_sources(scenario: Scenario, speed: float, now: datetime, settings: Set
     hub = Hub()
     collectors = drill_collectors(scenario, clock, start=start, intervals=poll_intervals(settings))
     runners = [SourceRunner(collector, hub, clock) for collector in collectors]
-    return Sources(hub=hub, clock=clock, runners=runners, scenario=scenario)
+    inspector = DrillInspector(scenario, clock, start)
+    return Sources(hub=hub, clock=clock, runners=runners, scenario=scenario, inspector=inspector)
 
 
 def live_sources(settings: Settings) -> Sources:
-    """The live sources. No live collector ships in this version yet: each pane says how it will be set up."""
-    hub = Hub()
+    """The configured live sources; the others say how to configure them."""
+    hub, clock = Hub(), SystemClock()
+    runners: list[SourceRunner] = []
+    if settings.kubernetes.configured:
+        runners += [SourceRunner(collector, hub, clock) for collector in kube_collectors(settings, clock)]
+    live = {runner.source for runner in runners}
     for source in SourceName:
-        hint = source_hint(settings, source) or "configured; its live collector is not in this version yet"
-        hub.publish_status(not_configured(source, hint))
-    return Sources(hub=hub, clock=SystemClock())
+        if source not in live:
+            hint = (
+                source_hint(settings, source) or "configured; its live collector is not in this version yet"
+            )
+            hub.publish_status(not_configured(source, hint))
+    inspector = kube_inspector(settings) if settings.kubernetes.configured else None
+    return Sources(hub=hub, clock=clock, runners=runners, inspector=inspector)
+
+
+def kube_collectors(settings: Settings, clock: Clock) -> list[Collector]:
+    # Imported here: the Kubernetes stack is only loaded when a cluster is configured.
+    from modulo_watch.collectors.kube.collectors import NodesCollector, PodsCollector
+    from modulo_watch.collectors.kube.connection import KubeConnection
+
+    connection = KubeConnection(settings.kubernetes)
+    pods = PodsCollector(connection, settings.kubernetes, clock)
+    return [pods, NodesCollector(connection, pods, clock)]
+
+
+def kube_inspector(settings: Settings) -> PodInspector:
+    """The pod detail's own connection: a followed log never waits behind the watches, nor they behind it."""
+    from modulo_watch.collectors.kube.connection import KubeConnection
+    from modulo_watch.collectors.kube.inspect import KubeInspector
+
+    return KubeInspector(KubeConnection(settings.kubernetes))

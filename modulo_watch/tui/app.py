@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import platformdirs
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal
@@ -36,6 +36,7 @@ from modulo_watch.tui.panes.responder import ResponderPanel
 from modulo_watch.tui.screens.confirm import ConfirmScreen
 from modulo_watch.tui.screens.declare import Declaration, DeclareScreen
 from modulo_watch.tui.screens.help import HelpScreen
+from modulo_watch.tui.screens.pod_detail import PodDetailScreen
 from modulo_watch.tui.top_bar import TopBar, top_bar_text
 from modulo_watch.widgets.badges import Palette
 
@@ -129,6 +130,8 @@ class WarRoomApp(App[int]):
 
     def _tick(self) -> None:
         """Once a second: ages, countdowns and clocks move on even when no data arrives."""
+        if not self.is_running:  # shutting down: the panes may be gone (a pushed screen slows the teardown)
+            return
         now, monotonic = self.sources.clock.now(), self.sources.clock.monotonic()
         with self.batch_update():
             for pane in self.source_panes():
@@ -188,6 +191,14 @@ class WarRoomApp(App[int]):
             if active.binding.id:
                 keys.setdefault(active.binding.id, []).append(key)
         self.push_screen(HelpScreen({binding_id: ",".join(bound) for binding_id, bound in keys.items()}))
+
+    @on(PodsPane.PodChosen)
+    def _inspect_pod(self, event: PodsPane.PodChosen) -> None:
+        inspector = self.sources.inspector
+        if inspector is None:
+            self.notify("No cluster is configured: there is no pod to inspect", markup=False)
+            return
+        self.push_screen(PodDetailScreen(inspector, event.pod_namespace, event.pod_name, self.sources.clock))
 
     def action_toggle_pause(self) -> None:
         clock = self.sources.drill_clock

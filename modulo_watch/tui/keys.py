@@ -56,8 +56,33 @@ POD_KEYS: tuple[KeySpec, ...] = (
 )
 
 
+# Keys of the pod detail screen (Enter on a pod).
+POD_DETAIL_KEYS: tuple[KeySpec, ...] = (
+    KeySpec("pod-detail-close", "escape,q", "close", "Back", "pod detail: back to the war room"),
+    KeySpec("pod-detail-follow", "f", "toggle_follow", "Follow", "pod detail: follow the log, or stop"),
+    KeySpec(
+        "pod-detail-previous", "p", "toggle_previous", "Previous", "pod detail: the previous container's log"
+    ),
+    KeySpec(
+        "pod-detail-container", "c", "next_container", "Container", "pod detail: the next container's log"
+    ),
+    KeySpec(
+        "pod-detail-all-pods",
+        "l",
+        "toggle_all_pods",
+        "All pods",
+        "pod detail: every pod of the app, interleaved",
+    ),
+    KeySpec("pod-detail-search", "slash", "search", "Search", "pod detail: search the log"),
+    KeySpec("pod-detail-next-match", "n", "next_match", "Next", "pod detail: next match", show=False),
+    KeySpec(
+        "pod-detail-previous-match", "N", "previous_match", "Prev", "pod detail: previous match", show=False
+    ),
+)
+
+
 def binding_ids() -> frozenset[str]:
-    return frozenset(spec.id for spec in (*GLOBAL_KEYS, *POD_KEYS))
+    return frozenset(spec.id for spec in (*GLOBAL_KEYS, *POD_KEYS, *POD_DETAIL_KEYS))
 
 
 def unknown_keymap_ids(keymap: dict[str, str]) -> list[str]:

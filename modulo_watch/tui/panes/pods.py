@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 
 from modulo_watch.collectors.models import (
     HEALTHY_POD_STATUSES,
@@ -141,6 +142,14 @@ class PodsPane(SourcePane):
         Binding(spec.keys, spec.action, spec.description, id=spec.id) for spec in POD_KEYS
     ]
 
+    class PodChosen(Message):
+        """Enter on a pod: the app opens its detail."""
+
+        def __init__(self, pod_namespace: str, pod_name: str) -> None:
+            super().__init__()
+            self.pod_namespace = pod_namespace
+            self.pod_name = pod_name
+
     def __init__(self, number: int, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(number, id=id)
         self._snapshot = PodSnapshot(datetime.min, ())
@@ -195,3 +204,11 @@ class PodsPane(SourcePane):
     @on(FilterBar.Closed)
     def _filter_closed(self) -> None:
         self.query_one(VirtualTable).focus()
+
+    @on(VirtualTable.RowSelected)
+    def _row_selected(self, event: VirtualTable.RowSelected) -> None:
+        event.stop()
+        rows = self.query_one(VirtualTable).rows
+        pod = rows[event.index] if event.index < len(rows) else None
+        if isinstance(pod, Pod) and pod.key == event.key:
+            self.post_message(self.PodChosen(pod.namespace, pod.name))
