@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING
 
 from modulo_watch.collectors.clock import Clock, DrillClock, SystemClock
 from modulo_watch.collectors.drill import Scenario, drill_collectors, drill_start
-from modulo_watch.collectors.drill.inspect import DrillInspector
 from modulo_watch.collectors.hub import Hub
-from modulo_watch.collectors.inspect import PodInspector
 from modulo_watch.collectors.models import SourceName
 from modulo_watch.collectors.runner import Collector, SourceRunner, not_configured
 from modulo_watch.config import Settings, source_hint
+
+if TYPE_CHECKING:
+    from modulo_watch.collectors.inspect import PodInspector
 
 
 @dataclass
@@ -24,6 +28,13 @@ class Sources:
     runners: list[SourceRunner] = field(default_factory=list)
     scenario: Scenario | None = None
     inspector: PodInspector | None = None  # a pod's detail and logs, when there are pods to inspect
+    make_inspector: Callable[[], PodInspector] | None = None
+
+    def pod_inspector(self) -> PodInspector | None:
+        """The inspector, made on first use: its modules are not needed for the first frame."""
+        if self.inspector is None and self.make_inspector is not None:
+            self.inspector = self.make_inspector()
+        return self.inspector
 
     @property
     def drill_clock(self) -> DrillClock | None:
@@ -47,8 +58,14 @@ def drill_sources(scenario: Scenario, speed: float, now: datetime, settings: Set
     hub = Hub()
     collectors = drill_collectors(scenario, clock, start=start, intervals=poll_intervals(settings))
     runners = [SourceRunner(collector, hub, clock) for collector in collectors]
-    inspector = DrillInspector(scenario, clock, start)
-    return Sources(hub=hub, clock=clock, runners=runners, scenario=scenario, inspector=inspector)
+    make_inspector = partial(drill_inspector, scenario, clock, start)
+    return Sources(hub=hub, clock=clock, runners=runners, scenario=scenario, make_inspector=make_inspector)
+
+
+def drill_inspector(scenario: Scenario, clock: DrillClock, start: datetime) -> PodInspector:
+    from modulo_watch.collectors.drill.inspect import DrillInspector
+
+    return DrillInspector(scenario, clock, start)
 
 
 def live_sources(settings: Settings) -> Sources:
@@ -64,8 +81,8 @@ def live_sources(settings: Settings) -> Sources:
                 source_hint(settings, source) or "configured; its live collector is not in this version yet"
             )
             hub.publish_status(not_configured(source, hint))
-    inspector = kube_inspector(settings) if settings.kubernetes.configured else None
-    return Sources(hub=hub, clock=clock, runners=runners, inspector=inspector)
+    make_inspector = partial(kube_inspector, settings) if settings.kubernetes.configured else None
+    return Sources(hub=hub, clock=clock, runners=runners, make_inspector=make_inspector)
 
 
 def kube_collectors(settings: Settings, clock: Clock) -> list[Collector]:

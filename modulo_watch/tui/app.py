@@ -36,7 +36,6 @@ from modulo_watch.tui.panes.responder import ResponderPanel
 from modulo_watch.tui.screens.confirm import ConfirmScreen
 from modulo_watch.tui.screens.declare import Declaration, DeclareScreen
 from modulo_watch.tui.screens.help import HelpScreen
-from modulo_watch.tui.screens.pod_detail import PodDetailScreen
 from modulo_watch.tui.top_bar import TopBar, top_bar_text
 from modulo_watch.widgets.badges import Palette
 
@@ -194,10 +193,12 @@ class WarRoomApp(App[int]):
 
     @on(PodsPane.PodChosen)
     def _inspect_pod(self, event: PodsPane.PodChosen) -> None:
-        inspector = self.sources.inspector
+        inspector = self.sources.pod_inspector()
         if inspector is None:
             self.notify("No cluster is configured: there is no pod to inspect", markup=False)
             return
+        from modulo_watch.tui.screens.pod_detail import PodDetailScreen  # not needed for the first frame
+
         self.push_screen(PodDetailScreen(inspector, event.pod_namespace, event.pod_name, self.sources.clock))
 
     def action_toggle_pause(self) -> None:
