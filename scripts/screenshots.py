@@ -88,6 +88,7 @@ async def render(scenario: str, minute: float, size: tuple[int, int], out: Path,
             await wait_for(
                 pilot, lambda: all(hub.status(s) and hub.snapshot(s) for s in SourceName), scenario
             )
+            await wait_for(pilot, lambda: all(app.shows_data_of(s) for s in SourceName), scenario)
             await pilot.pause()
             suffix = "-incident" if declare else ""
             name = f"{scenario}{suffix}-{size[0]}x{size[1]}.svg"

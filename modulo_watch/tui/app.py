@@ -143,6 +143,11 @@ class WarRoomApp(App[int]):
                 top_bar_text(now, self.sources.drill_clock, title, self.incident, self.palette)
             )
 
+    def shows_data_of(self, source: SourceName) -> bool:
+        """Whether the source's newest snapshot is on screen (its repaint waits up to 0.2 s)."""
+        snapshot = self.sources.hub.snapshot(source)
+        return snapshot is not None and self._painted.get(source) is snapshot
+
     def source_panes(self) -> list[SourcePane]:
         return [pane for pane in self.query("#main > *") if isinstance(pane, SourcePane)]
 

@@ -9,6 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from modulo_watch.collectors.models import SourceName
+from modulo_watch.tui.app import WarRoomApp
 from tests.tui.support import drill_app, wait_until
 
 SnapCompare = Any  # pytest-textual-snapshot's fixture carries no type
@@ -23,6 +24,9 @@ def all_sources_reported(pilot: Pilot[Any]) -> bool:
 
 async def settle(pilot: Pilot[Any]) -> None:
     await wait_until(pilot, lambda: all_sources_reported(pilot), "every drill source to report")
+    app = pilot.app
+    assert isinstance(app, WarRoomApp)
+    await wait_until(pilot, lambda: all(app.shows_data_of(s) for s in SourceName), "the panes to paint")
     await pilot.pause()
 
 
