@@ -25,6 +25,7 @@ from modulo_watch.config import (
     display_path,
     load_settings,
     render_settings,
+    with_kube_context,
 )
 
 PROG = "modulo-watch"
@@ -68,6 +69,7 @@ class Options:
     drill: str | None  # a shipped scenario name or a .toml path, resolved by the drill package
     speed: float  # drill time factor
     check_config: bool
+    context: str | None = None  # a kubeconfig context instead of [kubernetes] context
 
 
 def _positive_float(text: str) -> float:
@@ -78,6 +80,12 @@ def _positive_float(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {json.dumps(text)}")
     return value
+
+
+def _context_name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a kubeconfig context name, got {json.dumps(text)}")
+    return text
 
 
 def _parser() -> _Parser:
@@ -107,6 +115,12 @@ def _parser() -> _Parser:
         help="drill time factor, e.g. 10 for ten times faster (default: 1)",
     )
     parser.add_argument(
+        "--context",
+        type=_context_name,
+        metavar="NAME",
+        help="the kubeconfig context to watch (default: [kubernetes] context, else the current context)",
+    )
+    parser.add_argument(
         "--check-config",
         action="store_true",
         help="validate the settings, print them with secrets redacted, and exit",
@@ -119,18 +133,24 @@ def parse_args(argv: Sequence[str]) -> Options:
     namespace = _parser().parse_args(list(argv))
     if namespace.speed is not None and namespace.drill is None:
         raise UsageError("--speed: only meaningful with --drill")
+    if namespace.context is not None and namespace.drill is not None:
+        raise UsageError("--context: a drill watches no cluster; drop --context or --drill")
     return Options(
         config=namespace.config,
         drill=namespace.drill,
         speed=1.0 if namespace.speed is None else namespace.speed,
         check_config=namespace.check_config,
+        context=namespace.context,
     )
 
 
 def prepare(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Settings, Options]:
     """Everything up to starting the app: raises UsageError or ConfigError."""
     options = parse_args(argv)
-    return load_settings(options.config, env), options
+    settings = load_settings(options.config, env)
+    if options.context is not None:
+        settings = with_kube_context(settings, options.context)
+    return settings, options
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:

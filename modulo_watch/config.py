@@ -13,7 +13,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -41,7 +41,8 @@ class ConfigError(Exception):
 @dataclass(frozen=True, slots=True)
 class KubernetesSettings:
     kubeconfig: str | None = None
-    context: str | None = None
+    context: str | None = None  # None: the kubeconfig's current context
+    contexts: tuple[str, ...] = ()  # offered by the context switcher; empty: every kubeconfig context
     namespaces: tuple[str, ...] = ()  # empty: all namespaces
     label_selector: str | None = None
     interval: float = 2.0
@@ -225,6 +226,14 @@ def _names(value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _unique_names(value: object) -> tuple[str, ...]:
+    names = _names(value)
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise _Invalid(f"duplicate name {_show(name)}", f"[{index}]")
+    return names
+
+
 def _nested(prefix: str, convert: Callable[[object], Any], value: object) -> Any:
     """Run ``convert``, prefixing the key path of any error with ``prefix``."""
     try:
@@ -322,6 +331,7 @@ _SCHEMA: dict[str, dict[str, _Kind]] = {
     "kubernetes": {
         "kubeconfig": _OPTIONAL_TEXT,
         "context": _OPTIONAL_TEXT,
+        "contexts": _Kind(_unique_names, _env_names),
         "namespaces": _Kind(_names, _env_names),
         "label_selector": _OPTIONAL_TEXT,
         "interval": _SECONDS,
@@ -488,6 +498,11 @@ def _build(values: _Values, env: Mapping[str, str], source_file: Path | None) ->
     )
 
 
+def with_kube_context(settings: Settings, context: str) -> Settings:
+    """The settings watching another kubeconfig context (``--context``, or the context switcher)."""
+    return replace(settings, kubernetes=replace(settings.kubernetes, context=context))
+
+
 # --- Hints for sources that are not configured -----------------------------------------------------------
 
 
@@ -499,6 +514,8 @@ def configure_hint(section: str, key: str, config_path: Path) -> str:
 _SOURCE_KEYS: dict[SourceName, tuple[str, str, str]] = {
     SourceName.PODS: ("kubernetes", "kubeconfig", " (or KUBECONFIG)"),
     SourceName.NODES: ("kubernetes", "kubeconfig", " (or KUBECONFIG)"),
+    SourceName.EVENTS: ("kubernetes", "kubeconfig", " (or KUBECONFIG)"),
+    SourceName.ROLLOUTS: ("kubernetes", "kubeconfig", " (or KUBECONFIG)"),
     SourceName.POSTGRES: ("postgres", "dsn", " (or PGHOST)"),
     SourceName.METRICS: ("prometheus", "url", ""),
     SourceName.ALERTS: ("alertmanager", "url", ""),
@@ -507,7 +524,7 @@ _SOURCE_KEYS: dict[SourceName, tuple[str, str, str]] = {
 
 def is_configured(settings: Settings, source: SourceName) -> bool:
     match source:
-        case SourceName.PODS | SourceName.NODES:
+        case SourceName.PODS | SourceName.NODES | SourceName.EVENTS | SourceName.ROLLOUTS:
             return settings.kubernetes.configured
         case SourceName.POSTGRES:
             return settings.postgres.configured
@@ -596,9 +613,9 @@ _SECTION_SOURCE = {
 def render_settings(settings: Settings) -> str:
     """The effective settings as TOML, secrets redacted, each source marked configured or not."""
     if settings.source_file is None:
-        origin = f"no config file at {display_path(default_config_path())}; defaults and environment"
+        origin = f"no config file at {display_path(default_config_path())}; defaults, environment, flags"
     else:
-        origin = f"read from {display_path(settings.source_file)}, then the environment"
+        origin = f"read from {display_path(settings.source_file)}, then the environment and flags"
     lines = [f"# modulo-watch effective settings ({origin}; secrets redacted)"]
     for section, table in redacted(settings).items():
         lines.append(f"\n[{section}]")

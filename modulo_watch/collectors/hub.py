@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from modulo_watch.collectors.models import Snapshot, SourceName, SourceStatus
 
@@ -35,6 +35,13 @@ class Hub:
             return
         self._statuses[status.source] = status
         self._notify(status.source)
+
+    def forget_snapshots(self, sources: Iterable[SourceName]) -> None:
+        """Drop the sources' data: it came from a cluster they no longer watch. Their status stays
+        until their new runner reports."""
+        for source in sources:
+            if self._snapshots.pop(source, None) is not None:
+                self._notify(source)
 
     def snapshot(self, source: SourceName) -> Snapshot | None:
         return self._snapshots.get(source)

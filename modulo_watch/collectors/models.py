@@ -18,6 +18,8 @@ class SourceName(StrEnum):
 
     PODS = "pods"
     NODES = "nodes"
+    EVENTS = "events"
+    ROLLOUTS = "rollouts"
     POSTGRES = "postgres"
     METRICS = "metrics"
     ALERTS = "alerts"
@@ -162,10 +164,52 @@ class KubeEvent:
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
 
+    @property
+    def involved(self) -> str:
+        """The involved object as kubectl names it: "pod/modulo-api-5659dd754f-x2x7k"."""
+        return f"{self.involved_kind.lower()}/{self.involved_name}"
+
+    @property
+    def warning(self) -> bool:
+        return self.type == "Warning"
+
+
+MAX_EVENTS = 2000
+"""The most events a snapshot carries: the newest by last seen. A big cluster keeps hundreds of
+thousands for an hour; a responder reads the latest few screens."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventSnapshot:
+    """The newest events (at most ``MAX_EVENTS``), most recently seen first.
+
+    ``total`` counts every event the source holds, so the pane can say how many were left out.
+    """
+
+    collected_at: datetime
+    events: tuple[KubeEvent, ...]
+    total: int = 0
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for event in self.events if event.warning)
+
+
+class RolloutState(StrEnum):
+    PROGRESSING = "progressing"
+    COMPLETE = "complete"
+    STUCK = "stuck"  # ProgressDeadlineExceeded, or a rollout whose new pods never become ready
+    PAUSED = "paused"
+    SUPERSEDED = "superseded"  # an older revision, scaled down by a later rollout
+
 
 @dataclass(frozen=True, slots=True)
 class Rollout:
-    """One revision of a Deployment: a ReplicaSet, what changed, and how its rollout is going."""
+    """One revision of a Deployment: a ReplicaSet, what changed, and how its rollout is going.
+
+    ``started_at`` is when this revision began to roll out: the ReplicaSet's creation, or the
+    moment a rollback made an older ReplicaSet current again (as near as the API tells).
+    """
 
     namespace: str
     deployment: str
@@ -175,9 +219,43 @@ class Rollout:
     created_at: datetime
     desired: int
     ready: int
-    state: str  # "progressing", "complete", "stuck", "superseded"
-    previous_images: tuple[str, ...] = ()
-    message: str = ""
+    state: RolloutState
+    previous_images: tuple[str, ...] = ()  # the images of the revision before, () for the first
+    message: str = ""  # the Progressing condition's message, when it says something is wrong
+    started_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.replica_set}"
+
+    @property
+    def since(self) -> datetime:
+        return self.started_at or self.created_at
+
+    @property
+    def changed_images(self) -> tuple[tuple[str, str], ...]:
+        """(before, after) for each image this revision changed; before is "" for an added image."""
+        before = {image_repository(image): image for image in self.previous_images}
+        return tuple(
+            (before.get(image_repository(image), ""), image)
+            for image in self.images
+            if before.get(image_repository(image)) != image
+        )
+
+
+def image_repository(image: str) -> str:
+    """The image without its tag or digest: "registry:5000/api:v2.14" -> "registry:5000/api"."""
+    name = image.split("@", 1)[0]
+    repository, colon, tag = name.rpartition(":")
+    return repository if colon and "/" not in tag else name
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutSnapshot:
+    """Revisions of every Deployment changed recently, or still rolling out; newest first."""
+
+    collected_at: datetime
+    rollouts: tuple[Rollout, ...]
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------------------
@@ -258,4 +336,12 @@ class AlertSnapshot:
     alerts: tuple[Alert, ...] = field(default_factory=tuple)
 
 
-Snapshot = PodSnapshot | NodeSnapshot | PgSnapshot | MetricsSnapshot | AlertSnapshot
+Snapshot = (
+    PodSnapshot
+    | NodeSnapshot
+    | EventSnapshot
+    | RolloutSnapshot
+    | PgSnapshot
+    | MetricsSnapshot
+    | AlertSnapshot
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,12 +12,20 @@ from typing import TYPE_CHECKING
 from modulo_watch.collectors.clock import Clock, DrillClock, SystemClock
 from modulo_watch.collectors.drill import Scenario, drill_collectors, drill_start
 from modulo_watch.collectors.hub import Hub
-from modulo_watch.collectors.models import SourceName
+from modulo_watch.collectors.models import (
+    EventSnapshot,
+    NodeSnapshot,
+    PodSnapshot,
+    RolloutSnapshot,
+    Snapshot,
+    SourceName,
+)
 from modulo_watch.collectors.runner import Collector, SourceRunner, not_configured
-from modulo_watch.config import Settings, source_hint
+from modulo_watch.config import Settings, source_hint, with_kube_context
 
 if TYPE_CHECKING:
     from modulo_watch.collectors.inspect import PodInspector
+    from modulo_watch.collectors.kube.contexts import KubeContexts
 
 
 @dataclass
@@ -29,6 +38,8 @@ class Sources:
     scenario: Scenario | None = None
     inspector: PodInspector | None = None  # a pod's detail and logs, when there are pods to inspect
     make_inspector: Callable[[], PodInspector] | None = None
+    settings: Settings | None = None  # live only: to rebuild the Kubernetes sources for another context
+    kube_context: str | None = None  # the context watched; None until known (the kubeconfig's current one)
 
     def pod_inspector(self) -> PodInspector | None:
         """The inspector, made on first use: its modules are not needed for the first frame."""
@@ -40,11 +51,64 @@ class Sources:
     def drill_clock(self) -> DrillClock | None:
         return self.clock if isinstance(self.clock, DrillClock) else None
 
+    @property
+    def can_switch_kube_context(self) -> bool:
+        return self.settings is not None and self.settings.kubernetes.configured
+
+    async def kube_context_choices(self) -> KubeContexts:
+        """The contexts to offer ([kubernetes] contexts, or else every context of the kubeconfig) and the
+        current one, which is remembered. Raises KubeContextError when the kubeconfig cannot be read."""
+        from modulo_watch.collectors.kube.contexts import KubeContexts, read_contexts
+
+        kube = self._live_settings().kubernetes
+        if kube.contexts and self.kube_context is not None:
+            return KubeContexts.offered(kube.contexts, self.kube_context)  # nothing to read
+        found = await asyncio.to_thread(read_contexts, kube)
+        self.kube_context = self.kube_context or found.current
+        return KubeContexts.offered(kube.contexts or found.names, self.kube_context)
+
+    def switch_kube_context(self, name: str) -> list[SourceRunner]:
+        """New runners for every Kubernetes source, watching context ``name``; the old context's data
+        is dropped from the hub and the next pod inspector is made for the new context.
+
+        The caller stops the old runners before it next awaits (or they could publish the old
+        cluster's data again), starts the new ones and closes the old inspector.
+        """
+        settings = with_kube_context(self._live_settings(), name)
+        runners = [
+            SourceRunner(collector, self.hub, self.clock)
+            for collector in kube_collectors(settings, self.clock)
+        ]
+        switched = {runner.source for runner in runners}
+        self.runners = [runner for runner in self.runners if runner.source not in switched] + runners
+        self.hub.forget_snapshots(switched)
+        self.settings, self.kube_context = settings, name
+        self.inspector, self.make_inspector = None, partial(kube_inspector, settings)
+        return runners
+
+    def _live_settings(self) -> Settings:
+        if self.settings is None:
+            raise RuntimeError("a drill watches no cluster")  # callers check can_switch_kube_context
+        return self.settings
+
+
+def empty_kube_snapshot(source: SourceName, at: datetime) -> Snapshot:
+    """No rows: what a Kubernetes pane shows once its data from another context is dropped."""
+    empty: dict[SourceName, Snapshot] = {
+        SourceName.PODS: PodSnapshot(at, ()),
+        SourceName.NODES: NodeSnapshot(at, ()),
+        SourceName.EVENTS: EventSnapshot(at, ()),
+        SourceName.ROLLOUTS: RolloutSnapshot(at, ()),
+    }
+    return empty[source]
+
 
 def poll_intervals(settings: Settings) -> dict[SourceName, float]:
     return {
         SourceName.PODS: settings.kubernetes.interval,
         SourceName.NODES: settings.kubernetes.interval,
+        SourceName.EVENTS: settings.kubernetes.interval,
+        SourceName.ROLLOUTS: settings.kubernetes.interval,
         SourceName.POSTGRES: settings.postgres.interval,
         SourceName.METRICS: settings.prometheus.interval,
         SourceName.ALERTS: settings.alertmanager.interval,
@@ -82,17 +146,32 @@ def live_sources(settings: Settings) -> Sources:
             )
             hub.publish_status(not_configured(source, hint))
     make_inspector = partial(kube_inspector, settings) if settings.kubernetes.configured else None
-    return Sources(hub=hub, clock=clock, runners=runners, make_inspector=make_inspector)
+    return Sources(
+        hub=hub,
+        clock=clock,
+        runners=runners,
+        make_inspector=make_inspector,
+        settings=settings,
+        kube_context=settings.kubernetes.context,
+    )
 
 
 def kube_collectors(settings: Settings, clock: Clock) -> list[Collector]:
     # Imported here: the Kubernetes stack is only loaded when a cluster is configured.
     from modulo_watch.collectors.kube.collectors import NodesCollector, PodsCollector
     from modulo_watch.collectors.kube.connection import KubeConnection
+    from modulo_watch.collectors.kube.events import EventsCollector
+    from modulo_watch.collectors.kube.rollouts import RolloutsCollector
 
-    connection = KubeConnection(settings.kubernetes)
-    pods = PodsCollector(connection, settings.kubernetes, clock)
-    return [pods, NodesCollector(connection, pods, clock)]
+    kube = settings.kubernetes
+    connection = KubeConnection(kube)  # one for the four: the nodes collector closes it
+    pods = PodsCollector(connection, kube, clock)
+    return [
+        pods,
+        NodesCollector(connection, pods, clock),
+        EventsCollector(connection, kube, clock),
+        RolloutsCollector(connection, kube, clock),
+    ]
 
 
 def kube_inspector(settings: Settings) -> PodInspector:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -17,27 +18,32 @@ from textual.containers import Grid, Horizontal
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
 from textual.widget import Widget
-from textual.widgets import Footer
+from textual.widgets import ContentSwitcher, Footer
 
 from modulo_watch.collectors.drill import ScenarioError, load_scenario
-from modulo_watch.collectors.models import Snapshot, SourceName
-from modulo_watch.collectors.sources import Sources, drill_sources, live_sources
+from modulo_watch.collectors.models import MetricsSnapshot, Snapshot, SourceName
+from modulo_watch.collectors.runner import SourceRunner
+from modulo_watch.collectors.sources import Sources, drill_sources, empty_kube_snapshot, live_sources
 from modulo_watch.config import Settings, display_path
 from modulo_watch.incident.incident import Incident
 from modulo_watch.incident.journal import IncidentJournal, JournalError
-from modulo_watch.tui.keys import GLOBAL_KEYS, PANE_ORDER, unknown_keymap_ids
+from modulo_watch.incident.suspects import RiseTracker, suspects
+from modulo_watch.tui.keys import GLOBAL_KEYS, KUBE_VIEWS, PANE_ORDER, unknown_keymap_ids
 from modulo_watch.tui.panes.alerts import AlertsPane
-from modulo_watch.tui.panes.base import SourcePane
+from modulo_watch.tui.panes.base import PodChosen, SourcePane
 from modulo_watch.tui.panes.error_rate import ErrorRatePane
+from modulo_watch.tui.panes.events import EventsPane
 from modulo_watch.tui.panes.nodes import NodesPane
 from modulo_watch.tui.panes.pods import PodsPane
 from modulo_watch.tui.panes.postgres import PostgresPane
 from modulo_watch.tui.panes.responder import ResponderPanel
+from modulo_watch.tui.panes.rollouts import RolloutsPane
 from modulo_watch.tui.screens.confirm import ConfirmScreen
 from modulo_watch.tui.screens.declare import Declaration, DeclareScreen
 from modulo_watch.tui.screens.help import HelpScreen
 from modulo_watch.tui.top_bar import TopBar, top_bar_text
 from modulo_watch.widgets.badges import Palette
+from modulo_watch.widgets.safe_text import clean
 
 # Changes that arrive within this long of each other are painted in one frame: a watch delivering
 # hundreds of pod events a second still costs a few frames a second, and a change is on screen fast.
@@ -64,6 +70,7 @@ class WarRoomApp(App[int]):
         self.palette = Palette()
         self._changed: set[SourceName] = set()
         self._painted: dict[SourceName, Snapshot] = {}  # the snapshot each pane shows
+        self._rise = RiseTracker()
 
     # --- building and feeding the screen --------------------------------------------------------------
 
@@ -73,7 +80,11 @@ class WarRoomApp(App[int]):
             with Grid(id="main"):
                 yield ErrorRatePane(4, id="error-rate-pane")
                 yield AlertsPane(5, id="alerts-pane")
-                yield PodsPane(1, id="pods-pane")
+                # Pods, events and rollouts take turns in one place: the screen has no room for three.
+                with ContentSwitcher(initial="pods-pane", id="kube-views"):
+                    yield PodsPane(1, id="pods-pane")
+                    yield EventsPane(PANE_ORDER.index("events") + 1, id="events-pane")
+                    yield RolloutsPane(PANE_ORDER.index("rollouts") + 1, id="rollouts-pane")
                 yield PostgresPane(3, id="postgres-pane")
                 yield NodesPane(2, id="nodes-pane")
             yield ResponderPanel(6, id="responder-pane")
@@ -103,7 +114,11 @@ class WarRoomApp(App[int]):
         self._changed.add(source)
 
     def _start_collectors(self) -> None:
-        for runner in self.sources.runners:
+        self._run_collectors(self.sources.runners)
+        self._learn_kube_context()
+
+    def _run_collectors(self, runners: Iterable[SourceRunner]) -> None:
+        for runner in runners:
             self.run_worker(
                 runner.run(), name=f"collector:{runner.source}", group="collectors", exit_on_error=False
             )
@@ -115,6 +130,8 @@ class WarRoomApp(App[int]):
 
     def _repaint_changed(self) -> None:
         changed, self._changed = self._changed, set()
+        if not self.is_running:  # shutting down: the panes may be gone
+            return
         hub, clock = self.sources.hub, self.sources.clock
         with self.batch_update():
             for pane in self.source_panes():
@@ -126,6 +143,24 @@ class WarRoomApp(App[int]):
                     self._painted[pane.SOURCE] = snapshot
                 if status is not None:
                     pane.show_status(status, clock.now(), clock.monotonic())
+            if changed & {SourceName.METRICS, SourceName.ROLLOUTS}:
+                self._mark_suspects()
+            if changed & {SourceName.PODS, SourceName.EVENTS, SourceName.ROLLOUTS}:
+                self._label_kube_views()
+
+    def _mark_suspects(self) -> None:
+        """Rollouts that went out shortly before the error rate rose."""
+        metrics = self._painted.get(SourceName.METRICS)
+        rise = self._rise.update(metrics.error_ratio) if isinstance(metrics, MetricsSnapshot) else None
+        rollouts = self.query_one(RolloutsPane)
+        rollouts.show_suspects(suspects(rollouts.rollouts, rise), rise)
+
+    def _label_kube_views(self) -> None:
+        """Each of the views sharing the pods pane's place names the others, with what they hold."""
+        views = [pane for pane in self.query("#kube-views > *") if isinstance(pane, SourcePane)]
+        for view in views:
+            others = [other.tab_label() for other in views if other is not view]
+            view.set_aside(Text("  ").join(others))
 
     def _tick(self) -> None:
         """Once a second: ages, countdowns and clocks move on even when no data arrives."""
@@ -140,7 +175,14 @@ class WarRoomApp(App[int]):
             self.responder.show(self.incident, now)
             title = self.sources.scenario.info.title if self.sources.scenario else None
             self.query_one(TopBar).show(
-                top_bar_text(now, self.sources.drill_clock, title, self.incident, self.palette)
+                top_bar_text(
+                    now,
+                    self.sources.drill_clock,
+                    title,
+                    self.incident,
+                    self.palette,
+                    context=self.sources.kube_context,
+                )
             )
 
     def shows_data_of(self, source: SourceName) -> bool:
@@ -149,7 +191,7 @@ class WarRoomApp(App[int]):
         return snapshot is not None and self._painted.get(source) is snapshot
 
     def source_panes(self) -> list[SourcePane]:
-        return [pane for pane in self.query("#main > *") if isinstance(pane, SourcePane)]
+        return [pane for pane in self.query("#main SourcePane") if isinstance(pane, SourcePane)]
 
     @property
     def responder(self) -> ResponderPanel:
@@ -158,6 +200,8 @@ class WarRoomApp(App[int]):
     # --- keys ---------------------------------------------------------------------------------------------
 
     def focus_pane(self, pane: str) -> None:
+        if pane in KUBE_VIEWS:
+            self.query_one(ContentSwitcher).current = f"{pane}-pane"
         region = self.query_one(f"#{pane}-pane", Widget)
         if region.can_focus:
             region.focus()
@@ -196,8 +240,8 @@ class WarRoomApp(App[int]):
                 keys.setdefault(active.binding.id, []).append(key)
         self.push_screen(HelpScreen({binding_id: ",".join(bound) for binding_id, bound in keys.items()}))
 
-    @on(PodsPane.PodChosen)
-    def _inspect_pod(self, event: PodsPane.PodChosen) -> None:
+    @on(PodChosen)
+    def _inspect_pod(self, event: PodChosen) -> None:
         inspector = self.sources.pod_inspector()
         if inspector is None:
             self.notify("No cluster is configured: there is no pod to inspect", markup=False)
@@ -219,6 +263,8 @@ class WarRoomApp(App[int]):
             return self.incident is not None
         if action == "declare_incident":
             return self.incident is None
+        if action == "switch_context":  # live Kubernetes only, and from the war room itself
+            return self.sources.can_switch_kube_context and self.screen is self.screen_stack[0]
         return True
 
     @work
@@ -293,6 +339,55 @@ class WarRoomApp(App[int]):
         self.refresh_bindings()
         self._tick()
 
+    # --- Kubernetes contexts ------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="switch-context")
+    async def action_switch_context(self) -> None:
+        # Not needed for the first frame, and the kube stack loads only when a cluster is configured.
+        from modulo_watch.collectors.kube.contexts import KubeContextError
+        from modulo_watch.tui.screens.contexts import ContextScreen
+
+        try:
+            choices = await self.sources.kube_context_choices()
+        except KubeContextError as exc:
+            self.notify(clean(str(exc)), title="No contexts to switch to", severity="error", markup=False)
+            return
+        choice = await self.push_screen_wait(ContextScreen(choices.names, choices.current))
+        if choice is not None and choice != choices.current:
+            await self._switch_kube_context(choice)
+
+    async def _switch_kube_context(self, name: str) -> None:
+        """Every Kubernetes pane watches context ``name`` from now on; nothing of the old one stays."""
+        retired = self.sources.inspector
+        runners = self.sources.switch_kube_context(name)
+        # Stopped before the next await: a runner left running would publish the old cluster's data again.
+        switched = {runner.source for runner in runners}
+        names = {f"collector:{source}" for source in switched}
+        for worker in self.workers:
+            if worker.group == "collectors" and worker.name in names:
+                worker.cancel()
+        now = self.sources.clock.now()
+        for pane in self.source_panes():
+            if pane.SOURCE in switched:
+                pane.apply(empty_kube_snapshot(pane.SOURCE, now))
+                self._painted.pop(pane.SOURCE, None)
+        self._run_collectors(runners)
+        self._tick()
+        self.notify(f"Watching context {clean(name, max_length=60)}", markup=False)
+        if retired is not None:
+            await retired.aclose()
+
+    @work
+    async def _learn_kube_context(self) -> None:
+        """Name the kubeconfig's current context in the top bar when none was chosen."""
+        if not self.sources.can_switch_kube_context or self.sources.kube_context is not None:
+            return
+        from modulo_watch.collectors.kube.contexts import KubeContextError
+
+        with suppress(KubeContextError):  # the Kubernetes panes say what is wrong with the kubeconfig
+            await self.sources.kube_context_choices()
+            self._tick()
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for pane in PANE_ORDER:
@@ -312,6 +407,10 @@ class WarRoomApp(App[int]):
         if self.sources.drill_clock is not None:
             yield SystemCommand(
                 "Pause or resume drill", "Stop or restart the drill's clock", self.action_toggle_pause
+            )
+        if self.sources.can_switch_kube_context and screen is self.screen_stack[0]:
+            yield SystemCommand(
+                "Switch Kubernetes context", "Watch another cluster", self.action_switch_context
             )
 
 

@@ -20,7 +20,9 @@ class KeySpec:
     priority: bool = False
 
 
-PANE_ORDER = ("pods", "nodes", "postgres", "error-rate", "alerts", "responder")
+# Pane numbers are their focus keys; events and rollouts share the pods pane's place (see KUBE_VIEWS).
+PANE_ORDER = ("pods", "nodes", "postgres", "error-rate", "alerts", "responder", "events", "rollouts")
+KUBE_VIEWS = ("pods", "events", "rollouts")
 
 GLOBAL_KEYS: tuple[KeySpec, ...] = (
     *(
@@ -34,6 +36,7 @@ GLOBAL_KEYS: tuple[KeySpec, ...] = (
     KeySpec("acknowledge-incident", "a", "acknowledge_incident", "Ack", "acknowledge the open incident"),
     KeySpec("resolve-incident", "r", "resolve_incident", "Resolve", "resolve the open incident"),
     KeySpec("drill-pause", "p", "toggle_pause", "Pause", "pause or resume the drill's clock"),
+    KeySpec("switch-context", "k", "switch_context", "Context", "watch another Kubernetes context"),
     KeySpec("help", "question_mark,f1", "help", "Help", "this screen"),
     KeySpec(
         "command-palette",
@@ -53,6 +56,17 @@ GLOBAL_KEYS: tuple[KeySpec, ...] = (
 POD_KEYS: tuple[KeySpec, ...] = (
     KeySpec("pods-filter", "slash", "filter", "Filter", "pods: filter by name, namespace, status or node"),
     KeySpec("pods-faults-only", "f", "toggle_faults", "Faults", "pods: show faults only, or everything"),
+)
+
+EVENT_KEYS: tuple[KeySpec, ...] = (
+    KeySpec(
+        "events-filter", "slash", "filter", "Filter", "events: filter by object, reason, message or namespace"
+    ),
+    KeySpec("events-warnings-only", "w", "toggle_warnings", "Warnings", "events: warnings only, or all"),
+)
+
+ROLLOUT_KEYS: tuple[KeySpec, ...] = (
+    KeySpec("rollouts-filter", "slash", "filter", "Filter", "rollouts: filter by deployment, image or state"),
 )
 
 
@@ -82,7 +96,8 @@ POD_DETAIL_KEYS: tuple[KeySpec, ...] = (
 
 
 def binding_ids() -> frozenset[str]:
-    return frozenset(spec.id for spec in (*GLOBAL_KEYS, *POD_KEYS, *POD_DETAIL_KEYS))
+    keys = (*GLOBAL_KEYS, *POD_KEYS, *EVENT_KEYS, *ROLLOUT_KEYS, *POD_DETAIL_KEYS)
+    return frozenset(spec.id for spec in keys)
 
 
 def unknown_keymap_ids(keymap: dict[str, str]) -> list[str]:

@@ -19,6 +19,7 @@ def top_bar_text(
     scenario_title: str | None,
     incident: Incident | None,
     palette: Palette,
+    context: str | None = None,
 ) -> Text:
     bar = Text.assemble((" modulo-watch ", "bold"))
     if drill is not None:
@@ -30,6 +31,9 @@ def top_bar_text(
     else:
         bar.append(" LIVE ", f"bold reverse {palette.ok}")
         bar.append(f"  {now.astimezone():%H:%M:%S}")
+    if context is not None:  # the kubeconfig context: which cluster the Kubernetes panes show
+        bar.append("   context ", palette.muted)
+        bar.append_text(inert(context, "bold", max_length=40))
     if incident is not None:
         bar.append("   ")
         bar.append(f" {incident.severity} ", f"bold reverse {palette.error}")

@@ -14,7 +14,7 @@ token, and injected faults.
 
 from tests.kube_server.cluster import FakeCluster
 from tests.kube_server.faults import NOT_JSON, WRONG_SHAPE, FaultRule, Faults, RequestRecord
-from tests.kube_server.kubeconfig import write_kubeconfig
+from tests.kube_server.kubeconfig import KubeContext, write_kubeconfig, write_kubeconfig_contexts
 from tests.kube_server.server import KubeServer, ThreadedKubeServer
 from tests.kube_server.status import ApiError
 
@@ -25,8 +25,10 @@ __all__ = [
     "FakeCluster",
     "FaultRule",
     "Faults",
+    "KubeContext",
     "KubeServer",
     "RequestRecord",
     "ThreadedKubeServer",
     "write_kubeconfig",
+    "write_kubeconfig_contexts",
 ]

@@ -369,6 +369,12 @@ class FakeCluster(ClusterStore):
         """Roll a deployment to a new ReplicaSet and return its name (see ``scenarios.rollout``)."""
         return scenarios.rollout(self, namespace, deployment, image=image, healthy=healthy)
 
+    def start_rollout(
+        self, namespace: str, deployment: str, *, image: str | None = None
+    ) -> scenarios.PendingRollout:
+        """The same rollout held mid-way (new ReplicaSet, no pods yet) until its ``finish(healthy=)``."""
+        return scenarios.PendingRollout(self, namespace, deployment, image)
+
     def churn_step(self, rng: random.Random | None = None) -> str:
         """One random realistic change; returns what it did (see ``scenarios.churn_step``)."""
         return scenarios.churn_step(self, rng or self.rng)

@@ -53,95 +53,103 @@ def rollout(
     """New ReplicaSet (revision + 1), every pod replaced, old sets scaled to 0, and the deployment ends
     ``NewReplicaSetAvailable`` or, when not ``healthy`` (new pods crash-loop), ``ProgressDeadlineExceeded``.
     Each step is its own write, so a watch sees the rollout unfold."""
-    rng = cluster.rng
-    deployment = cluster.get("deployments", namespace, name)
-    meta, spec = deployment["metadata"], deployment["spec"]
-    app = spec["selector"]["matchLabels"]["app"]
-    revision = int(meta.get("annotations", {}).get("deployment.kubernetes.io/revision", "1")) + 1
-    specs = spec["template"]["spec"]["containers"]
-    first_image = image or _next_image(specs[0]["image"])
-    template = PodTemplate(
-        app,
-        random_suffix(rng, 10),
-        tuple(_container(c, first_image if i == 0 else c["image"]) for i, c in enumerate(specs)),
-    )
-    replicas, now = spec["replicas"], time.time()
-    rs_name, rs_uid = f"{name}-{template.template_hash}", random_uid(rng)
-    owner = (name, meta["uid"])
+    return PendingRollout(cluster, namespace, name, image).finish(healthy=healthy)
 
-    def deployment_state(ready: int, updated: int, progress: Progress) -> JSON:
+
+class PendingRollout:
+    """A rollout begun and held mid-way: the new ReplicaSet exists with no pods yet, and the deployment
+    says ``ReplicaSetUpdated``, until ``finish``."""
+
+    def __init__(self, cluster: FakeCluster, namespace: str, name: str, image: str | None = None) -> None:
+        self._cluster, self._namespace, self._name = cluster, namespace, name
+        rng = cluster.rng
+        deployment = cluster.get("deployments", namespace, name)
+        meta, spec = deployment["metadata"], deployment["spec"]
+        self._uid, self._created = meta["uid"], meta["creationTimestamp"]
+        self._app = spec["selector"]["matchLabels"]["app"]
+        self._revision = int(meta.get("annotations", {}).get("deployment.kubernetes.io/revision", "1")) + 1
+        specs = spec["template"]["spec"]["containers"]
+        first_image = image or _next_image(specs[0]["image"])
+        self._template = PodTemplate(
+            self._app,
+            random_suffix(rng, 10),
+            tuple(_container(c, first_image if i == 0 else c["image"]) for i, c in enumerate(specs)),
+        )
+        self._replicas, self._started = spec["replicas"], time.time()
+        self.replica_set, self._rs_uid = f"{name}-{self._template.template_hash}", random_uid(rng)
+        cluster.add(
+            "replicasets",
+            build_replicaset(
+                namespace=namespace,
+                name=self.replica_set,
+                uid=self._rs_uid,
+                created=self._started,
+                template=self._template,
+                replicas=self._replicas,
+                ready=0,
+                revision=self._revision,
+                deployment=(name, self._uid),
+            ),
+        )
+        self._replace_deployment(deployment["status"].get("readyReplicas", 0), 0, "progressing")
+        cluster.add_event(
+            namespace,
+            involved_kind="Deployment",
+            involved_name=name,
+            reason="ScalingReplicaSet",
+            type="Normal",
+            message=f"Scaled up replica set {self.replica_set} from 0 to {self._replicas}",
+            component="deployment-controller",
+        )
+
+    def finish(self, *, healthy: bool = True) -> str:
+        """Replace every pod, scale the old sets to 0, and end complete or stuck; returns the new set."""
+        cluster, namespace, hash_ = self._cluster, self._namespace, self._template.template_hash
+        others = f"app={self._app},pod-template-hash!={hash_}"
+        for key in cluster.find("pods", namespace, labels=others):
+            _replace_pod(cluster, key, self._template, (self.replica_set, self._rs_uid), healthy)
+        for key in cluster.find("replicasets", namespace, labels=others):
+
+            def scale_down(body: JSON) -> None:
+                body["spec"]["replicas"] = 0
+                body["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"] = "0"
+                body["status"] = {"replicas": 0, "observedGeneration": body["metadata"].get("generation", 1)}
+
+            cluster.update("replicasets", *key, scale_down)
+        replicas = self._replicas
+        ready = replicas if healthy else 0
+
+        def settle(body: JSON) -> None:
+            body["status"].update(replicas=replicas, fullyLabeledReplicas=replicas)
+            if ready:
+                body["status"].update(readyReplicas=ready, availableReplicas=ready)
+
+        cluster.update("replicasets", namespace, self.replica_set, settle)
+        self._replace_deployment(ready, replicas, "complete" if healthy else "stuck")
+        return self.replica_set
+
+    def _replace_deployment(self, ready: int, updated: int, progress: Progress) -> None:
         fresh = build_deployment(
-            namespace=namespace,
-            name=name,
-            uid=meta["uid"],
-            created=now,
-            template=template,
-            replicas=replicas,
+            namespace=self._namespace,
+            name=self._name,
+            uid=self._uid,
+            created=self._started,
+            template=self._template,
+            replicas=self._replicas,
             ready=ready,
             updated=updated,
-            revision=revision,
-            new_replica_set=rs_name,
+            revision=self._revision,
+            new_replica_set=self.replica_set,
             progress=progress,
             changed=time.time(),
         )
-        fresh["metadata"]["creationTimestamp"] = meta["creationTimestamp"]
-        return fresh
+        fresh["metadata"]["creationTimestamp"] = self._created
 
-    def replace_with(state: JSON) -> None:
         def mutate(body: JSON) -> None:
             body.clear()
-            body.update(state)
+            body.update(fresh)
 
-        cluster.update("deployments", namespace, name, mutate)
-
-    cluster.add(
-        "replicasets",
-        build_replicaset(
-            namespace=namespace,
-            name=rs_name,
-            uid=rs_uid,
-            created=now,
-            template=template,
-            replicas=replicas,
-            ready=0,
-            revision=revision,
-            deployment=owner,
-        ),
-    )
-    replace_with(deployment_state(deployment["status"].get("readyReplicas", 0), 0, "progressing"))
-    cluster.add_event(
-        namespace,
-        involved_kind="Deployment",
-        involved_name=name,
-        reason="ScalingReplicaSet",
-        type="Normal",
-        message=f"Scaled up replica set {rs_name} from 0 to {replicas}",
-        component="deployment-controller",
-    )
-    for key in cluster.find(
-        "pods", namespace, labels=f"app={app},pod-template-hash!={template.template_hash}"
-    ):
-        _replace_pod(cluster, key, template, (rs_name, rs_uid), healthy)
-    for key in cluster.find(
-        "replicasets", namespace, labels=f"app={app},pod-template-hash!={template.template_hash}"
-    ):
-
-        def scale_down(body: JSON) -> None:
-            body["spec"]["replicas"] = 0
-            body["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"] = "0"
-            body["status"] = {"replicas": 0, "observedGeneration": body["metadata"].get("generation", 1)}
-
-        cluster.update("replicasets", *key, scale_down)
-    ready = replicas if healthy else 0
-
-    def settle(body: JSON) -> None:
-        body["status"].update(replicas=replicas, fullyLabeledReplicas=replicas)
-        if ready:
-            body["status"].update(readyReplicas=ready, availableReplicas=ready)
-
-    cluster.update("replicasets", namespace, rs_name, settle)
-    replace_with(deployment_state(ready, replicas, "complete" if healthy else "stuck"))
-    return rs_name
+        self._cluster.update("deployments", self._namespace, self._name, mutate)
 
 
 def _replace_pod(

@@ -13,6 +13,8 @@ from modulo_watch.collectors.hub import Hub
 from modulo_watch.collectors.models import (
     Alert,
     AlertSnapshot,
+    EventSnapshot,
+    KubeEvent,
     MetricsSnapshot,
     Node,
     NodeSnapshot,
@@ -20,6 +22,9 @@ from modulo_watch.collectors.models import (
     PgSnapshot,
     Pod,
     PodSnapshot,
+    Rollout,
+    RolloutSnapshot,
+    RolloutState,
     Series,
     SourceName,
     SourceState,
@@ -54,6 +59,14 @@ def hostile_hub(text: str) -> Hub:
         SourceName.NODES,
         NodeSnapshot(now, (Node(text, False, now, pressures=(text,), roles=(text,), version=text),)),
     )
+    hub.publish_snapshot(
+        SourceName.EVENTS,
+        EventSnapshot(
+            now, (KubeEvent(text, text, "Warning", text, text, "Pod", text, 2, now, now, text),), 1
+        ),
+    )
+    rollout = Rollout(text, text, text, 2, (text,), an_hour_ago, 3, 1, RolloutState.STUCK, ("x:1",), text)
+    hub.publish_snapshot(SourceName.ROLLOUTS, RolloutSnapshot(now, (rollout,)))
     hub.publish_snapshot(
         SourceName.POSTGRES,
         PgSnapshot(
@@ -98,9 +111,11 @@ async def test_hostile_text_is_inert_in_every_pane(tmp_path: Path, index: int) -
     async with app.run_test(size=(250, 70)) as pilot:
         await pilot.pause()
         output = terminal_output(app)
-        await pilot.press("5")  # a focused table draws its cursor row differently
-        await pilot.pause()
-        output += terminal_output(app)
+        # A focused table draws its cursor row differently; events and rollouts show in the pods' place.
+        for key in "578":
+            await pilot.press(key)
+            await pilot.pause()
+            output += terminal_output(app)
 
     for forbidden in FORBIDDEN_OUTPUT:
         assert forbidden not in output, f"{forbidden!r} reached the terminal from {text[:40]!r}"

@@ -39,7 +39,7 @@ def stderr_line(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_defaults() -> None:
-    assert parse_args([]) == Options(config=None, drill=None, speed=1.0, check_config=False)
+    assert parse_args([]) == Options(config=None, drill=None, speed=1.0, check_config=False, context=None)
 
 
 @pytest.mark.parametrize(
@@ -65,6 +65,55 @@ def test_prepare_loads_the_given_config(tmp_path: Path) -> None:
 
     assert options.config == path
     assert (settings.ui.theme, settings.ui.bell) == ("nord", True)
+
+
+def test_context_flag_beats_the_file_and_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, '[kubernetes]\ncontext = "prod-eu"\ncontexts = ["prod-eu", "prod-us"]\n')
+
+    settings, options = prepare(
+        ["--config", str(path), "--context", "staging"], {"MODULO_WATCH_KUBERNETES_CONTEXT": "prod-us"}
+    )
+
+    assert options.context == "staging"
+    assert settings.kubernetes.context == "staging"
+    assert settings.kubernetes.contexts == ("prod-eu", "prod-us"), "the switcher's list is untouched"
+
+
+def test_without_the_context_flag_the_settings_decide(tmp_path: Path) -> None:
+    path = write(tmp_path, '[kubernetes]\ncontext = "prod-eu"\n')
+
+    settings, _ = prepare(["--config", str(path)], {})
+
+    assert settings.kubernetes.context == "prod-eu"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--context", ""], '--context: expected a kubeconfig context name, got ""'),
+        (
+            ["--context", "prod", "--drill"],
+            "--context: a drill watches no cluster; drop --context or --drill",
+        ),
+        (["--context"], "--context: expected one argument"),
+    ],
+)
+def test_bad_context_flags(argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv, env={}) == 2
+
+    assert stderr_line(capsys) == f"modulo-watch: error: {expected} (see modulo-watch --help)"
+
+
+def test_check_config_shows_the_context_from_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[kubernetes]\ncontext = "prod-eu"\ncontexts = ["prod-eu", "prod-us"]\n')
+
+    assert main(["--check-config", "--config", str(path), "--context", "prod-us"], env={}) == 0
+
+    out = capsys.readouterr().out
+    assert 'context = "prod-us"\ncontexts = ["prod-eu", "prod-us"]\n' in out
+    assert "then the environment and flags" in out
 
 
 def test_speed_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
@@ -113,7 +162,15 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"], env={}) == 0
 
     out = capsys.readouterr().out
-    for flag in ("--config PATH", "--drill [SCENARIO]", "--speed X", "--check-config", "--version"):
+    flags = (
+        "--config PATH",
+        "--drill [SCENARIO]",
+        "--speed X",
+        "--context NAME",
+        "--check-config",
+        "--version",
+    )
+    for flag in flags:
         assert flag in out
 
 

@@ -23,12 +23,14 @@ from modulo_watch.config import (
     redacted,
     render_settings,
     source_hint,
+    with_kube_context,
 )
 
 FULL = """
 [kubernetes]
 kubeconfig = "~/kube/prod.yaml"
 context = "prod"
+contexts = ["prod", "prod-us"]
 namespaces = ["api", "db"]
 label_selector = "app=modulo-api"
 interval = 3
@@ -119,6 +121,8 @@ def test_full_file(tmp_path: Path) -> None:
 
     assert settings.source_file == path
     assert settings.kubernetes.kubeconfig == "/home/oncall/kube/prod.yaml"
+    assert settings.kubernetes.context == "prod"
+    assert settings.kubernetes.contexts == ("prod", "prod-us")
     assert settings.kubernetes.namespaces == ("api", "db")
     assert settings.kubernetes.interval == 3.0
     assert settings.postgres.statement_timeout_ms == 250
@@ -187,6 +191,16 @@ def test_unknown_keys_suggest_the_closest(tmp_path: Path, text: str, expected: s
             'prometheus.url: expected an http:// or https:// URL, got "prom:9090"',
         ),
         ('[kubernetes]\nnamespaces = "api"\n', 'kubernetes.namespaces: expected a list of names, got "api"'),
+        ('[kubernetes]\ncontexts = "prod"\n', 'kubernetes.contexts: expected a list of names, got "prod"'),
+        (
+            '[kubernetes]\ncontexts = ["prod", " "]\n',
+            "kubernetes.contexts: expected a list of names, got a list",
+        ),
+        (
+            '[kubernetes]\ncontexts = ["eu", "us", "eu"]\n',
+            'kubernetes.contexts[2]: duplicate name "eu"',
+        ),
+        ('[kubernetes]\ncontxts = ["eu"]\n', 'kubernetes.contxts: unknown key; did you mean "contexts"?'),
         (
             "[postgres]\nstatement_timeout_ms = 1.5\n",
             "postgres.statement_timeout_ms: expected a positive whole number of milliseconds, got 1.5",
@@ -242,6 +256,26 @@ def test_environment_beats_the_file(tmp_path: Path) -> None:
     assert settings.ui.bell is False
     assert settings.postgres.statement_timeout_ms == 900
     assert settings.ui.theme == "nord"  # untouched by the environment
+
+
+def test_contexts_from_the_environment(tmp_path: Path) -> None:
+    env = {"MODULO_WATCH_KUBERNETES_CONTEXTS": "eu, us", "MODULO_WATCH_KUBERNETES_CONTEXT": "us"}
+
+    settings = load_settings(write(tmp_path, FULL), env)
+
+    assert (settings.kubernetes.context, settings.kubernetes.contexts) == ("us", ("eu", "us"))
+    assert error_for(write(tmp_path, ""), {"MODULO_WATCH_KUBERNETES_CONTEXTS": "eu,eu"}) == (
+        'env MODULO_WATCH_KUBERNETES_CONTEXTS: kubernetes.contexts[1]: duplicate name "eu"'
+    )
+
+
+def test_with_kube_context_changes_only_the_context(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, FULL), {"HOME": "/home/oncall"})
+
+    switched = with_kube_context(settings, "prod-us")
+
+    assert switched.kubernetes.context == "prod-us"
+    assert with_kube_context(switched, "prod") == settings
 
 
 def test_empty_variable_unsets_the_file_value(tmp_path: Path) -> None:
@@ -419,4 +453,5 @@ def test_render_marks_sources_configured_or_not(tmp_path: Path) -> None:
     rendered = render_settings(load_settings(path, {"HOME": str(tmp_path)}))
 
     assert "[prometheus]\n# configured\n" in rendered
+    assert "contexts = []\n" in rendered
     assert f"[alertmanager]\n# not configured: set [alertmanager] url in {path}" in rendered

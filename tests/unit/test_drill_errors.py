@@ -131,7 +131,7 @@ def test_unknown_source_names_its_line(tmp_path: Path) -> None:
     message = error_for(tmp_path, text)
 
     assert message.startswith(f"{line_of(text, 'grafana')}: [[event]] #3 (at 3m): unknown source 'grafana'")
-    assert "pods, nodes, postgres, metrics, alerts" in message
+    assert "pods, nodes, events, rollouts, postgres, metrics, alerts" in message
 
 
 def test_event_for_a_missing_workload_names_its_line(tmp_path: Path) -> None:

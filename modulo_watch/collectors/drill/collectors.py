@@ -1,25 +1,32 @@
 """Drill collectors: one per source, each serving its slice of the scenario's world.
 
 They satisfy the runner's ``Collector`` protocol, so the real ``SourceRunner`` schedules them,
-marks them stale during a scripted outage and retries with its usual backoff.
+marks them stale during a scripted outage and retries with its usual backoff. The world carries
+what is cheap to compute at every moment; the rollouts and the events are told by their own
+collectors, at the same world tick.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from modulo_watch.collectors.drill.engine import Scenario, World
-from modulo_watch.collectors.models import Snapshot, SourceName
+from modulo_watch.collectors.models import EventSnapshot, Snapshot, SourceName
 from modulo_watch.collectors.runner import Collector
+
+if TYPE_CHECKING:
+    from modulo_watch.collectors.drill.events import EventLog
 
 POLL_INTERVAL = 1.0
 """Real seconds between fetches, whatever the drill's speed."""
 FETCH_TIMEOUT = 2.0
 WORLD_TICK = 0.25
-"""Drill seconds per cached world: five sources polled in the same instant share one world."""
+"""Drill seconds per cached world: the sources polled in the same instant share one world."""
 _CACHED_WORLDS = 4
 
 
@@ -70,10 +77,48 @@ class DrillCollector:
         world = self._worlds.at(self._clock.elapsed)
         if self.source in world.sources_down:
             raise ConnectionError(f"drill: {self.source} unreachable (scripted outage)")
+        return await self.serve(world)
+
+    async def serve(self, world: World) -> Snapshot:
         return world.snapshot(self.source)
 
     async def aclose(self) -> None:
         """Nothing to release: the world is computed, not fetched."""
+
+
+class RolloutsCollector(DrillCollector):
+    def __init__(
+        self, scenario: Scenario, start: datetime, worlds: WorldCache, clock: SimulatedClock, interval: float
+    ) -> None:
+        super().__init__(SourceName.ROLLOUTS, worlds, clock, interval)
+        self._scenario = scenario
+        self._start = start
+
+    async def serve(self, world: World) -> Snapshot:
+        return self._scenario.rollouts.snapshot(world.elapsed, self._start)
+
+
+class EventsCollector(DrillCollector):
+    def __init__(
+        self, scenario: Scenario, start: datetime, worlds: WorldCache, clock: SimulatedClock, interval: float
+    ) -> None:
+        super().__init__(SourceName.EVENTS, worlds, clock, interval)
+        self._scenario = scenario
+        self._start = start
+        self._log: EventLog | None = None
+        self._making = threading.Lock()
+
+    async def serve(self, world: World) -> Snapshot:
+        # Pods' stories cost tens of milliseconds each: off the event loop.
+        return await asyncio.to_thread(self._snapshot, world.elapsed)
+
+    def _snapshot(self, elapsed: float) -> EventSnapshot:
+        with self._making:
+            if self._log is None:  # on first use: the story machinery stays out of the first frame
+                from modulo_watch.collectors.drill.events import EventLog
+
+                self._log = EventLog(self._scenario, self._start)
+        return self._log.snapshot(elapsed)
 
 
 def drill_collectors(
@@ -91,7 +136,9 @@ def drill_collectors(
     if start is None:
         start = clock.now() - timedelta(seconds=clock.elapsed)
     worlds = WorldCache(scenario, start)
-    intervals = intervals or {}
-    return [
-        DrillCollector(source, worlds, clock, intervals.get(source, POLL_INTERVAL)) for source in SourceName
-    ]
+    every = {source: (intervals or {}).get(source, POLL_INTERVAL) for source in SourceName}
+    told: dict[SourceName, Collector] = {
+        SourceName.ROLLOUTS: RolloutsCollector(scenario, start, worlds, clock, every[SourceName.ROLLOUTS]),
+        SourceName.EVENTS: EventsCollector(scenario, start, worlds, clock, every[SourceName.EVENTS]),
+    }
+    return [told.get(source) or DrillCollector(source, worlds, clock, every[source]) for source in SourceName]

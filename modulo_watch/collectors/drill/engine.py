@@ -15,6 +15,7 @@ from modulo_watch.collectors.drill.nodes import NodeTimeline, NodeUsage
 from modulo_watch.collectors.drill.pg import PostgresTimeline
 from modulo_watch.collectors.drill.pod_compile import PodCompiler
 from modulo_watch.collectors.drill.pod_life import TERMINAL_STATUSES
+from modulo_watch.collectors.drill.rollouts import RolloutTimeline
 from modulo_watch.collectors.drill.series import ErrorRatioTimeline
 from modulo_watch.collectors.drill.spec import ScenarioSpec, SourceDownEvent
 from modulo_watch.collectors.models import (
@@ -40,7 +41,8 @@ class ScenarioInfo:
 
 @dataclass(frozen=True, slots=True)
 class World:
-    """Everything every source would report at one moment of the drill."""
+    """What the sources would report at one moment of the drill; the events and the rollouts have
+    collectors of their own (``collectors``), which read the world's moment and outages."""
 
     elapsed: float
     pods: PodSnapshot
@@ -62,15 +64,24 @@ class World:
 
 
 class Scenario:
-    """A loaded scenario: its description, its suggested incident, and its world over time."""
+    """A loaded scenario: its description, its suggested incident, and its world over time.
+
+    ``lives``, ``controllers`` and ``node_timeline`` are the compiled timelines the events are told
+    from; ``rollouts`` gives the Deployments' revisions at any moment.
+    """
 
     def __init__(self, spec: ScenarioSpec) -> None:
         meta = spec.meta
         self.source = spec.source
         self.info = ScenarioInfo(meta.name, meta.title, meta.description, meta.duration)
         self.incident = spec.incident
-        self._nodes = NodeTimeline(spec.nodes, spec.events)
-        self._pods = PodCompiler(meta.seed, spec.source, self._nodes, spec.workloads).compile(spec.events)
+        self.node_timeline = NodeTimeline(spec.nodes, spec.events)
+        compiler = PodCompiler(meta.seed, spec.source, self.node_timeline, spec.workloads)
+        self.lives = compiler.compile(spec.events)
+        self.controllers = compiler.log
+        self.rollouts = RolloutTimeline(
+            self.lives, compiler.log.revisions, spec.nodes, spec.postgres.server_version
+        )
         self._postgres = PostgresTimeline(spec.postgres, meta.seed, spec.events)
         self._metrics = ErrorRatioTimeline(spec.metrics, meta.seed, spec.events)
         self._alerts = AlertTimeline(spec.events)
@@ -86,12 +97,14 @@ class Scenario:
         """The world ``elapsed_seconds`` of drill time after ``start`` (the drill's first moment)."""
         at = elapsed_seconds
         now = start + timedelta(seconds=at)
-        living = (life.pod_at(at, start) for life in self._pods if life.born <= at < life.gone)
+        living = (life.pod_at(at, start) for life in self.lives if life.born <= at < life.gone)
         pods = tuple(sorted(living, key=fault_order))
         return World(
             elapsed=at,
             pods=PodSnapshot(collected_at=now, pods=pods),
-            nodes=NodeSnapshot(collected_at=now, nodes=self._nodes.snapshot_nodes(at, start, _usage(pods))),
+            nodes=NodeSnapshot(
+                collected_at=now, nodes=self.node_timeline.snapshot_nodes(at, start, _usage(pods))
+            ),
             postgres=self._postgres.snapshot(at, start),
             metrics=self._metrics.snapshot(at, start),
             alerts=self._alerts.snapshot(at, start),

@@ -17,9 +17,10 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from modulo_watch.collectors.drill.engine import Scenario
+from modulo_watch.collectors.drill.inspect_containers import PodContainers
 from modulo_watch.collectors.drill.inspect_describe import DrillPod, describe_pod
 from modulo_watch.collectors.drill.inspect_logs import ConditionsAt, LogWriter
-from modulo_watch.collectors.drill.inspect_pod import container_specs, host_ip, workload_of
+from modulo_watch.collectors.drill.inspect_pod import host_ip
 from modulo_watch.collectors.drill.inspect_story import Run, Worlds, main_runs, pod_story, sidecar_run
 from modulo_watch.collectors.drill.log_texts import Facts
 from modulo_watch.collectors.inspect import LOG_TAIL, InspectError, LogLine, PodDetail
@@ -46,7 +47,7 @@ class DrillInspector:
         self._worlds = Worlds(scenario, start)
         self._conditions = ConditionsAt(self._worlds)
         self._lock = threading.Lock()  # the world caches are shared by the worker threads
-        self._first_templates: dict[str, set[str]] | None = None
+        self._containers = PodContainers(self._worlds)
 
     async def _in_thread(self, work: Callable[[], T]) -> T:
         def locked() -> T:
@@ -57,24 +58,9 @@ class DrillInspector:
 
     # --- the pod ----------------------------------------------------------------------------------------
 
-    def _newer(self, workload: str, template: str) -> bool:
-        """Whether a pod's template came with a rollout during the drill (so it runs a newer version)."""
-        if self._first_templates is None:
-            self._first_templates = {}
-            for pod in self._worlds.at(0.0).pods.pods:
-                first = workload_of(pod)
-                self._first_templates.setdefault(first.name, set()).add(first.template)
-        known = self._first_templates.get(workload)
-        return bool(known) and template not in (known or set())
-
     def _pod(self, namespace: str, name: str, at: float) -> DrillPod:
         story = pod_story(self._worlds, namespace, name, at)
-        workload = workload_of(story.pod)
-        world = self._worlds.at(at)
-        nodes = world.nodes.nodes
-        kubernetes = next((n.version for n in nodes if n.name == story.current.node), nodes[0].version)
-        newer = self._newer(workload.name, workload.template)
-        specs = container_specs(story.pod, workload, newer, world.postgres.server_version, kubernetes)
+        workload, specs = self._containers.of(story)
         database_full = self._conditions(story.current.start, 15.0, "", "").database_full
         runs = tuple(main_runs(story, database_full))
         return DrillPod(story, workload, specs, runs, sidecar_run(story), self._start)

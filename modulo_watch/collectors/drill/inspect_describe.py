@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from modulo_watch.collectors.drill.inspect_events import (
-    EventContext,
     eviction_message,
-    pod_events,
+    pending_nodes,
+    story_events,
     unschedulable_message,
 )
 from modulo_watch.collectors.drill.inspect_pod import ContainerSpec, Workload, host_ip, pod_ip, uid_of
@@ -155,13 +155,9 @@ def _conditions(
 def describe_pod(pod: DrillPod, worlds: Worlds) -> PodDetail:
     story = pod.story
     containers = (_main_container(pod), *(_sidecar(pod, spec) for spec in pod.containers[1:]))
-    pending_nodes = {
-        segment.start: worlds.at(segment.start).nodes.nodes
-        for segment in story.segments
-        if segment.status == "Pending" and not segment.node
-    }
+    unscheduled = pending_nodes(story, worlds)
     current = story.current
-    pending = unschedulable_message(pending_nodes[current.start]) if current.start in pending_nodes else ""
+    pending = unschedulable_message(unscheduled[current.start]) if current.start in unscheduled else ""
     reason = message = ""
     if current.status == "Evicted":
         reason, message = "Evicted", eviction_message(pod.containers[0].name)
@@ -171,7 +167,7 @@ def describe_pod(pod: DrillPod, worlds: Worlds) -> PodDetail:
             f"Node {current.node} which was running pod {story.pod.name} is unresponsive",
         )
     scheduled = next((segment.start for segment in story.segments if segment.node), None)
-    events = pod_events(EventContext(story, pod.start, pod.containers, pod.uid, pod.ip), pending_nodes)
+    events = story_events(story, pod.start, pod.containers, worlds)
     return PodDetail(
         namespace=story.pod.namespace,
         name=story.pod.name,

@@ -9,8 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from modulo_watch.collectors.drill.inspect_pod import ContainerSpec
-from modulo_watch.collectors.drill.inspect_story import Segment, Story
+from modulo_watch.collectors.drill.inspect_pod import ContainerSpec, pod_ip, uid_of
+from modulo_watch.collectors.drill.inspect_story import Segment, Story, Worlds
 from modulo_watch.collectors.drill.noise import mix
 from modulo_watch.collectors.drill.pod_life import crash_restarts
 from modulo_watch.collectors.models import KubeEvent, Node
@@ -227,3 +227,23 @@ def _pull_failures(record: _Recorder, segment: Segment) -> None:
         warning=True,
     )
     record.add("BackOff", f'Back-off pulling image "{image}"', segment.start + 1, end, count=count)
+
+
+def pending_nodes(story: Story, worlds: Worlds) -> dict[float, tuple[Node, ...]]:
+    """The nodes as the scheduler saw them when each of the pod's unscheduled stretches began."""
+    return {
+        segment.start: worlds.at(segment.start).nodes.nodes
+        for segment in story.segments
+        if segment.status == "Pending" and not segment.node
+    }
+
+
+def story_events(
+    story: Story, start: datetime, containers: tuple[ContainerSpec, ...], worlds: Worlds
+) -> tuple[KubeEvent, ...]:
+    """The pod's events, newest first: its detail and the cluster's event list both show these."""
+    node = story.current.node
+    context = EventContext(
+        story, start, containers, uid_of(story.key), pod_ip(node, story.key) if node else ""
+    )
+    return pod_events(context, pending_nodes(story, worlds))

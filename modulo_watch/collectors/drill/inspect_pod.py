@@ -9,7 +9,9 @@ rollout runs the next version of its app.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from modulo_watch.collectors.drill.noise import mix, text_key
 from modulo_watch.collectors.models import Pod
@@ -52,6 +54,36 @@ def workload_of(pod: Pod) -> Workload:
     base, _, suffix = pod.name.rpartition("-")
     kind = "StatefulSet" if suffix.isdigit() else "DaemonSet"
     return Workload(base, f"{kind}/{base}", template)
+
+
+def first_templates(pods: Iterable[Pod]) -> dict[str, frozenset[str]]:
+    """Each workload's pod templates at the drill's start (pass the pods at elapsed 0)."""
+    found: dict[str, set[str]] = {}
+    for pod in pods:
+        workload = workload_of(pod)
+        found.setdefault(workload.name, set()).add(workload.template)
+    return {name: frozenset(templates) for name, templates in found.items()}
+
+
+def is_newer(first: Mapping[str, frozenset[str]], workload: Workload) -> bool:
+    """Whether the pod's template came with a rollout during the drill, so it runs the next version."""
+    known = first.get(workload.name)
+    return bool(known) and workload.template not in (known or ())
+
+
+class Versioned(Protocol):
+    """A node as the world shows it, or as the scenario describes it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+
+def kubernetes_version(node: str, nodes: Sequence[Versioned]) -> str:
+    """The kubelet version of the pod's node; the first node's for a pod not scheduled yet."""
+    return next((n.version for n in nodes if n.name == node), nodes[0].version)
 
 
 @dataclass(frozen=True, slots=True)

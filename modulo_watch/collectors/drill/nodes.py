@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,6 +40,15 @@ class NodeTimeline:
     def conditions(self, node: str, at: float) -> frozenset[str]:
         index = bisect.bisect_right(self._times[node], at) - 1
         return self._states[node][index]
+
+    def changes(self) -> Iterator[tuple[str, float, frozenset[str], frozenset[str]]]:
+        """Every change of a node's conditions as (node, at, added, cleared), node by node, in time order."""
+        for node, times in self._times.items():
+            states = self._states[node]
+            for index in range(1, len(times)):
+                before, after = states[index - 1], states[index]
+                if before != after:
+                    yield node, times[index], after - before, before - after
 
     def ready_again(self, node: str, after: float) -> float | None:
         """The first moment at or after ``after`` when the node is not NotReady."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from modulo_watch.collectors.drill.controller_log import ControllerLog, PodChange, Revision, Scaling
 from modulo_watch.collectors.drill.errors import scenario_error
 from modulo_watch.collectors.drill.nodes import NodeTimeline
 from modulo_watch.collectors.drill.noise import k8s_hash, k8s_token, mix, text_key, unit
@@ -100,6 +101,7 @@ class PodCompiler:
     _holders: dict[str, list[_Draft]] = field(default_factory=dict)
     _templates: dict[str, list[str]] = field(default_factory=dict)
     _minted: dict[str, int] = field(default_factory=dict)
+    log: ControllerLog = field(default_factory=ControllerLog)
 
     def compile(self, events: tuple[Event, ...]) -> tuple[PodLife, ...]:
         for workload in self.workloads:
@@ -113,7 +115,10 @@ class PodCompiler:
                 self._evict(event)
             elif isinstance(event, SchedulePendingEvent):
                 self._schedule_pending(event)
-        lives = [d.freeze(self.seed) for d in self._drafts if d.born < _NEVER]
+        made = [d for d in self._drafts if d.born < _NEVER]
+        self.log.changes += (PodChange(d.born, d.workload, d.name, d.template, created=True) for d in made)
+        self.log.sort()
+        lives = [d.freeze(self.seed) for d in made]
         return tuple(sorted(lives, key=lambda life: (life.namespace, life.name, life.born)))
 
     def _initial(self, w: WorkloadSpec) -> None:
@@ -129,6 +134,8 @@ class PodCompiler:
             if unit(self.seed, key, slot, 1) < 0.12:  # the odd pod with an old restart
                 draft.restarts, draft.last_restart = 1, born + round(w.age * unit(self.seed, key, slot, 2))
             holders.append(draft)
+        if w.kind == "Deployment":  # its ReplicaSet came with the first replica
+            self.log.revisions.append(Revision(min(d.born for d in holders), w, self._templates[w.name][0]))
 
     def _status(self, event: PodStatusEvent) -> None:
         holders = self._settled(event.workload, event.at, event.line)
@@ -142,16 +149,27 @@ class PodCompiler:
         if event.rollback and len(history) < 2:
             raise scenario_error(self.source, event.line, f"{w.name} has no earlier revision to roll back to")
         history.append(history[-2] if event.rollback else self._template(w, len(history)))
+        if w.kind == "Deployment":
+            self.log.revisions.append(Revision(event.at, w, history[-1]))
+        replicas = len(holders)
         for slot, old in enumerate(holders):
-            at = event.at + event.over * slot / len(holders)
+            at = event.at + event.over * slot / replicas
             if w.kind == "StatefulSet":  # the same name cannot exist twice: delete first, then create
                 old.set(at, "Terminating")
                 old.gone = at + GRACE_SECONDS / 3
                 new = self._new(w, slot, old.gone, name=old.name)
+                deleted = at
             else:
                 new = self._new(w, slot, at)
-                old.set(at + CREATE_SECONDS, "Terminating")
-                old.gone = at + CREATE_SECONDS + GRACE_SECONDS
+                deleted = at + CREATE_SECONDS
+                old.set(deleted, "Terminating")
+                old.gone = deleted + GRACE_SECONDS
+            self.log.changes.append(PodChange(deleted, w, old.name, old.template, created=False))
+            if w.kind == "Deployment":  # a surge of one: up the new set, then down the old one
+                self.log.scalings.append(Scaling(at, w, new.template, slot, slot + 1))
+                self.log.scalings.append(
+                    Scaling(deleted, w, old.template, replicas - slot, replicas - slot - 1)
+                )
             node = old.phase_at(at)[2] if w.kind == "DaemonSet" else self._pick_node(w, new.born)
             self._place(new, new.born, event.status, node)
             holders[slot] = new
@@ -167,6 +185,8 @@ class PodCompiler:
                     continue
                 old.set(event.at, event.status)
                 old.gone = self._gone_after_eviction(event, w)
+                if w.kind == "StatefulSet" and event.status != "Terminating":  # see _gone_after_eviction
+                    self.log.changes.append(PodChange(old.gone, w, old.name, old.template, created=False))
                 # A StatefulSet pod's replacement reuses its name, so it waits for the old one to go.
                 born = old.gone if w.kind == "StatefulSet" else event.at + 1
                 new = self._new(w, slot, born, name=old.name if w.kind == "StatefulSet" else None)

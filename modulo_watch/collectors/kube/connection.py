@@ -89,10 +89,18 @@ class KubeConnection:
         self._settings = settings
         self._configuration: Any = None
         self._rest: Any = None
+        # The collectors sharing this connection all open it on their first fetch, at once: without
+        # the lock each would make its own REST client, and all but the last would leak their session.
+        self._opening = asyncio.Lock()
 
     async def open(self) -> None:
         if self._rest is not None:
             return
+        async with self._opening:
+            if self._rest is None:
+                await self._open()
+
+    async def _open(self) -> None:
         # Close to a second of imports: in a thread, so the screen keeps painting meanwhile.
         config, rest, configuration_type = await asyncio.to_thread(import_client)
         configuration = configuration_type()

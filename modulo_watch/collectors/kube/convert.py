@@ -29,6 +29,8 @@ class WorkloadCondition:
     status: str  # "True", "False", "Unknown"
     reason: str  # NewReplicaSetAvailable, ProgressDeadlineExceeded ...
     message: str
+    last_update_time: datetime | None = None  # Progressing: the last progress the controller saw
+    last_transition_time: datetime | None = None  # when the status last changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +217,12 @@ def deployment(raw: wire.Workload) -> DeploymentInfo:
         unavailable=status.unavailable_replicas,
         paused=raw.spec.paused,
         images=_images(raw),
-        conditions=tuple(WorkloadCondition(c.type, c.status, c.reason, c.message) for c in status.conditions),
+        conditions=tuple(
+            WorkloadCondition(
+                c.type, c.status, c.reason, c.message, c.last_update_time, c.last_transition_time
+            )
+            for c in status.conditions
+        ),
     )
 
 

@@ -13,7 +13,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
 
 from modulo_watch.collectors.models import (
     HEALTHY_POD_STATUSES,
@@ -24,7 +23,7 @@ from modulo_watch.collectors.models import (
     is_fault,
 )
 from modulo_watch.tui.keys import POD_KEYS
-from modulo_watch.tui.panes.base import SourcePane, expect
+from modulo_watch.tui.panes.base import FilteredPane, PodChosen, expect
 from modulo_watch.widgets.badges import Palette, since
 from modulo_watch.widgets.filter_bar import FilterBar
 from modulo_watch.widgets.safe_text import inert
@@ -132,7 +131,7 @@ def visible_pods(pods: tuple[Pod, ...], needle: str, faults_only: bool) -> tuple
     return pods
 
 
-class PodsPane(SourcePane):
+class PodsPane(FilteredPane):
     """Only the rows on screen are formatted, and the snapshot comes in display order: a snapshot
     of 150k pods costs the pane next to nothing."""
 
@@ -142,18 +141,9 @@ class PodsPane(SourcePane):
         Binding(spec.keys, spec.action, spec.description, id=spec.id) for spec in POD_KEYS
     ]
 
-    class PodChosen(Message):
-        """Enter on a pod: the app opens its detail."""
-
-        def __init__(self, pod_namespace: str, pod_name: str) -> None:
-            super().__init__()
-            self.pod_namespace = pod_namespace
-            self.pod_name = pod_name
-
     def __init__(self, number: int, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(number, id=id)
         self._snapshot = PodSnapshot(datetime.min, ())
-        self._needle = ""
         self._faults_only = False
 
     def compose(self) -> ComposeResult:
@@ -171,11 +161,11 @@ class PodsPane(SourcePane):
 
     def apply(self, snapshot: Snapshot) -> None:
         self._snapshot = expect(snapshot, PodSnapshot)
-        self._show()
+        self.show_rows()
 
-    def _show(self) -> None:
+    def show_rows(self) -> None:
         pods = self._snapshot.pods
-        shown = visible_pods(pods, self._needle, self._faults_only)
+        shown = visible_pods(pods, self.needle, self._faults_only)
         table = self.query_one(VirtualTable)
         table.empty_message = "no pod matches" if pods else "waiting for pods…"
         table.set_rows(shown)
@@ -184,26 +174,11 @@ class PodsPane(SourcePane):
             summary = Text.assemble((f"{len(shown)} of ", "bold"), summary)
         if self._faults_only:
             summary.append("  faults only", f"bold {self.palette.warning}")
-        if self._needle:
-            summary.append("  /")
-            summary.append_text(inert(self._needle, self.palette.accent, max_length=24))
-        self.set_summary(summary)
-
-    def action_filter(self) -> None:
-        self.query_one(FilterBar).open()
+        self.set_summary(summary + self.filter_note())
 
     def action_toggle_faults(self) -> None:
         self._faults_only = not self._faults_only
-        self._show()
-
-    @on(FilterBar.Filtered)
-    def _filter_changed(self, event: FilterBar.Filtered) -> None:
-        self._needle = event.text.strip().lower()
-        self._show()
-
-    @on(FilterBar.Closed)
-    def _filter_closed(self) -> None:
-        self.query_one(VirtualTable).focus()
+        self.show_rows()
 
     @on(VirtualTable.RowSelected)
     def _row_selected(self, event: VirtualTable.RowSelected) -> None:
@@ -211,4 +186,4 @@ class PodsPane(SourcePane):
         rows = self.query_one(VirtualTable).rows
         pod = rows[event.index] if event.index < len(rows) else None
         if isinstance(pod, Pod) and pod.key == event.key:
-            self.post_message(self.PodChosen(pod.namespace, pod.name))
+            self.post_message(PodChosen(pod.namespace, pod.name))
