@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -69,19 +70,46 @@ def event(kind: str, rv: str, name: str | None = None) -> bytes:
     return json.dumps({"type": kind, "rv": rv, "name": name}).encode() + b"\n"
 
 
-def list_watch(server: Server) -> ListWatch[str]:
-    return ListWatch(Endpoint("things", server.list_page, server.open_watch, decode_page, decode_event, str))
+def peek(raw: bytes) -> str | None:
+    token: str | None = json.loads(raw)["continue"]
+    return token
 
 
-async def test_pages_make_one_cache_and_the_watch_starts_from_the_lists_version() -> None:
+def list_watch(server: Server, *, prefetch: bool = True) -> ListWatch[str]:
+    """With ``prefetch``, the next page is fetched while this one is decoded; without, the token
+    cannot be read ahead (as with a body that is not a list) and the pages come one after another."""
+    endpoint = Endpoint("things", server.list_page, server.open_watch, decode_page, decode_event, str)
+    return ListWatch(replace(endpoint, peek_continue=peek) if prefetch else endpoint)
+
+
+@pytest.mark.parametrize("prefetch", [True, False])
+async def test_pages_make_one_cache_and_the_watch_starts_from_the_lists_version(prefetch: bool) -> None:
     stream = ScriptedStream([event("ADDED", "101", "c"), event("DELETED", "102", "a")])
-    server = Server([["a"], ["b"]], [stream])
-    watch = list_watch(server)
+    server = Server([["a"], ["b"], ["d", "e"]], [stream])
+    watch = list_watch(server, prefetch=prefetch)
     await watch.step(1.0)
-    assert set(watch.items) == {"a", "b"} and watch.synced
+    assert set(watch.items) == {"a", "b", "d", "e"} and watch.synced
     await watch.step(1.0)
     assert server.watched_from == ["100"]
-    assert set(watch.items) == {"b", "c"}
+    assert set(watch.items) == {"b", "c", "d", "e"}
+
+
+async def test_a_page_that_fails_to_decode_fails_the_list_and_drops_the_prefetch() -> None:
+    server = Server([["a"], ["b"]], [])
+    fetched: list[str | None] = []
+
+    async def list_page(token: str | None, limit: int) -> bytes:
+        fetched.append(token)
+        return await server.list_page(token, limit)
+
+    def decode_broken(raw: bytes) -> ListPage[str]:
+        raise ValueError("garbage")
+
+    endpoint = Endpoint("things", list_page, server.open_watch, decode_broken, decode_event, str, peek)
+    watch = ListWatch(endpoint)
+    with pytest.raises(ValueError, match="garbage"):
+        await watch.step(1.0)
+    assert not watch.synced and fetched[0] is None
 
 
 async def test_a_silent_stream_is_taken_for_a_dead_connection(monkeypatch: pytest.MonkeyPatch) -> None:

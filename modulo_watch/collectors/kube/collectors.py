@@ -16,15 +16,9 @@ from operator import attrgetter
 
 from modulo_watch.collectors.clock import Clock
 from modulo_watch.collectors.kube.connection import KubeConnection
-from modulo_watch.collectors.kube.decode import (
-    NODES,
-    PODS,
-    decode_list,
-    decode_node_metrics_list,
-    decode_pod_metrics_list,
-    decode_watch_event,
-)
-from modulo_watch.collectors.kube.listwatch import Endpoint, KubeApiError, ListWatch, PageFetcher, WatchOpener
+from modulo_watch.collectors.kube.decode import NODES, PODS, decode_node_metrics_list, decode_pod_metrics_list
+from modulo_watch.collectors.kube.listwatch import KubeApiError
+from modulo_watch.collectors.kube.watches import WatchGroup
 from modulo_watch.collectors.models import (
     Node,
     NodeSnapshot,
@@ -111,47 +105,45 @@ class PodsCollector:
     def __init__(self, connection: KubeConnection, settings: KubernetesSettings, clock: Clock) -> None:
         self._connection = connection
         self._clock = clock
-        self._settings = settings
-        self._watches: list[ListWatch[Pod]] = []
+        selector = {"labelSelector": settings.label_selector} if settings.label_selector else {}
+        self.watches = WatchGroup(
+            connection, "/api/v1", "pods", settings.namespaces, PODS, attrgetter("key"), **selector
+        )
         self._metrics = MetricsPoller(connection, "pods", decode_pod_metrics_list)
         self._snapshot: PodSnapshot | None = None
-        self._built_from: tuple[int, ...] = ()
+        self._built_from = -1
 
     @property
     def pods(self) -> list[Pod]:
-        return [pod for watch in self._watches for pod in watch.items.values()]
+        return self.watches.items()
 
     @property
     def version(self) -> int:
         """Grows with every change to any pod."""
-        return sum(watch.version for watch in self._watches)
+        return self.watches.version
 
     @property
     def relists(self) -> int:
-        return sum(watch.relists for watch in self._watches)
+        return self.watches.relists
 
     @property
     def synced(self) -> bool:
-        return bool(self._watches) and all(watch.synced for watch in self._watches)
+        return self.watches.synced
 
     def close_watches(self) -> None:
         """Let go of the open watch streams; the next fetch resumes from the last version seen."""
-        for watch in self._watches:
-            watch.close()
+        self.watches.close()
 
     async def fetch(self) -> Snapshot:
         await self._connection.open()
-        if not self._watches:
-            self._watches = pod_watches(self._connection, self._settings)
-        window = WATCH_WINDOW / len(self._watches)
-        for watch in self._watches:
-            await watch.step(window)
-        metrics_changed = await self._metrics.refresh()
-        versions = tuple(watch.version for watch in self._watches)
-        if self._snapshot is None or versions != self._built_from or metrics_changed:
+        await self.watches.step(WATCH_WINDOW)
+        # Usage waits until the pods are on screen: 150k pods' metrics take seconds to decode.
+        metrics_changed = self._snapshot is not None and await self._metrics.refresh()
+        version = self.watches.version
+        if self._snapshot is None or version != self._built_from or metrics_changed:
             ordered = await asyncio.to_thread(display_order, self.pods)
             self._snapshot = PodSnapshot(self._clock.now(), ordered, dict(self._metrics.usage))
-            self._built_from = versions
+            self._built_from = version
         return self._snapshot
 
     async def aclose(self) -> None:
@@ -169,67 +161,28 @@ class NodesCollector:
         self._connection = connection
         self._pods = pods
         self._clock = clock
-        self._watch: ListWatch[Node] | None = None  # made once the connection is open
+        self._watches = WatchGroup(connection, "/api/v1", "nodes", (), NODES, attrgetter("name"))
         self._metrics = MetricsPoller(connection, "nodes", decode_node_metrics_list)
         self._snapshot: NodeSnapshot | None = None
         self._built_from: tuple[int, int] = (-1, -1)
 
     async def fetch(self) -> Snapshot:
         await self._connection.open()
-        if self._watch is None:
-            self._watch = node_watch(self._connection)
-        await self._watch.step(WATCH_WINDOW)
+        await self._watches.step(WATCH_WINDOW)
         metrics_changed = await self._metrics.refresh()
-        versions = (self._watch.version, self._pods.version)
+        versions = (self._watches.version, self._pods.version)
         if self._snapshot is None or versions != self._built_from or metrics_changed:
             # Counting 150k pods by node is tens of milliseconds: in a thread, off the screen's loop.
             per_node = await asyncio.to_thread(pods_per_node, self._pods.pods)
             usage = self._metrics.usage
             nodes = tuple(
                 node_usage(node, usage.get(node.name), per_node[node.name])
-                for node in sorted(self._watch.items.values(), key=attrgetter("name"))
+                for node in sorted(self._watches.items(), key=attrgetter("name"))
             )
             self._snapshot = NodeSnapshot(self._clock.now(), nodes)
             self._built_from = versions
         return self._snapshot
 
     async def aclose(self) -> None:
-        if self._watch is not None:
-            self._watch.close()
+        self._watches.close()
         await self._connection.close()
-
-
-def pod_watches(connection: KubeConnection, settings: KubernetesSettings) -> list[ListWatch[Pod]]:
-    """One list-watch for all namespaces, or one per configured namespace."""
-    selector: dict[str, object] = (
-        {"labelSelector": settings.label_selector} if settings.label_selector else {}
-    )
-    paths = [f"/api/v1/namespaces/{namespace}/pods" for namespace in settings.namespaces] or ["/api/v1/pods"]
-    return [
-        ListWatch(pod_endpoint(connection.lister(path, **selector), connection.watcher(path, **selector)))
-        for path in paths
-    ]
-
-
-def pod_endpoint(list_page: PageFetcher, open_watch: WatchOpener) -> Endpoint[Pod]:
-    return Endpoint(
-        kind="pods",
-        list_page=list_page,
-        open_watch=open_watch,
-        decode_page=lambda raw: decode_list(raw, PODS),
-        decode_event=lambda line: decode_watch_event(line, PODS),
-        key=attrgetter("key"),
-    )
-
-
-def node_watch(connection: KubeConnection) -> ListWatch[Node]:
-    return ListWatch(
-        Endpoint(
-            kind="nodes",
-            list_page=connection.lister("/api/v1/nodes"),
-            open_watch=connection.watcher("/api/v1/nodes"),
-            decode_page=lambda raw: decode_list(raw, NODES),
-            decode_event=lambda line: decode_watch_event(line, NODES),
-            key=attrgetter("name"),
-        )
-    )

@@ -141,6 +141,7 @@ _NODE_METRICS = msgspec.json.Decoder(wire.List[wire.NodeMetrics])
 _WATCH_LINE = msgspec.json.Decoder(wire.WatchLine)
 _BOOKMARK = msgspec.json.Decoder(wire.Bookmark)
 _STATUS = msgspec.json.Decoder(wire.Status)
+_LIST_HEAD = msgspec.json.Decoder(wire.ListHead)
 
 
 # --- Decoding with bounded errors -------------------------------------------------------------------------
@@ -210,6 +211,16 @@ def decode_list(raw: bytes, kind: Kind[W, M]) -> ListPage[M]:
     except ValueError as error:
         raise KubeDecodeError(f"{what}: {error}") from None
     return ListPage(items, page.metadata.resource_version, page.metadata.continue_ or None)
+
+
+def list_continue(raw: bytes) -> str | None:
+    """The next page's continue token, read without decoding the items (about 1 ms for 500 pods),
+    so the next page can be on its way while this one is decoded. None when there is no next page,
+    or when the body is not a list: then decoding the page says what is wrong with it."""
+    try:
+        return _LIST_HEAD.decode(raw).metadata.continue_ or None
+    except msgspec.DecodeError:
+        return None
 
 
 def decode_pod_list(raw: bytes) -> ListPage[Pod]:

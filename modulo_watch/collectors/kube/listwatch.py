@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from modulo_watch.collectors.kube.decode import ListPage, WatchEvent
+from modulo_watch.collectors.kube.decode import ListPage, WatchEvent, list_continue
 
 T = TypeVar("T")
 
@@ -66,6 +66,7 @@ class Endpoint(Generic[T]):
     decode_page: Callable[[bytes], ListPage[T]]
     decode_event: Callable[[bytes], WatchEvent[T]]
     key: Callable[[T], str]
+    peek_continue: Callable[[bytes], str | None] = list_continue
 
 
 class ListWatch(Generic[T]):
@@ -128,20 +129,29 @@ class ListWatch(Generic[T]):
                 gc.enable()
 
     async def _list_all(self) -> tuple[dict[str, T], str]:
+        """Every page, each decoded in a thread while the next one is fetched: the server works on
+        page n+1 while we decode page n, instead of each waiting for the other."""
         endpoint, items = self._endpoint, {}
-        token: str | None = None
         resource_version = ""
+        raw = await endpoint.list_page(None, self._page_size)
         while True:
-            raw = await endpoint.list_page(token, self._page_size)
-            # Decoding a page is ~15 ms of work; in a thread the event loop still gets its turns.
-            page = await asyncio.to_thread(endpoint.decode_page, raw)
+            token = endpoint.peek_continue(raw)
+            following = asyncio.ensure_future(endpoint.list_page(token, self._page_size)) if token else None
+            try:
+                page = await asyncio.to_thread(endpoint.decode_page, raw)
+            except BaseException:
+                _abandon(following)
+                raise
             for item in page.items:
                 items[endpoint.key(item)] = item
             resource_version = resource_version or page.resource_version
-            token = page.continue_token
-            if not token:
+            if following is None or page.continue_token != token:
+                _abandon(following)
+                if page.continue_token:  # the peek could not read what the page says: go on in step
+                    raw = await endpoint.list_page(page.continue_token, self._page_size)
+                    continue
                 return items, resource_version
-            await asyncio.sleep(0)  # a big list is hundreds of pages: let the screen breathe between them
+            raw = await following
 
     async def _follow(self, window: float) -> None:
         deadline = time.monotonic() + window
@@ -203,3 +213,10 @@ class ListWatch(Generic[T]):
             self.items[key] = event.object
         self.version += 1
         return True
+
+
+def _abandon(fetch: asyncio.Future[bytes] | None) -> None:
+    """Cancel a prefetch that is no longer wanted; its outcome is taken, so no error goes unheard."""
+    if fetch is not None:
+        fetch.cancel()
+        fetch.add_done_callback(lambda done: done.cancelled() or done.exception())

@@ -266,6 +266,12 @@ class ListMeta(_Wire):
     continue_: str = msgspec.field(default="", name="continue")
 
 
+class ListHead(_Wire):
+    """Only a list's metadata: the items are skipped without building anything."""
+
+    metadata: ListMeta = msgspec.field(default_factory=ListMeta)
+
+
 class List(_Wire, Generic[T]):
     """A list response. A Status body (an error the server sent with a 2xx, or a proxy's) has no items."""
 
