@@ -8,7 +8,8 @@ Measures, for a generated cluster (default 150,000 pods and 5,000 nodes, the off
 - keypress to repaint with every pod loaded: scrolling, and typing a filter.
 
 The app is the real WarRoomApp with the live Kubernetes collectors, headless at 200x50. Stalls are
-seen by a task that asks to wake every 5 ms and records how late it wakes. Prints figures; asserts
+seen by a task that asks to wake every 5 ms and records how late it wakes. A keypress is timed from
+the key event sent as a terminal would send it to the frame that shows its effect. Prints figures; asserts
 nothing. Run from the repository root: ``.venv/bin/python -m bench.kube_sync [--pods N]``.
 """
 
@@ -27,13 +28,16 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-from textual.pilot import Pilot
+from rich.console import RenderableType
+from textual import events
+from textual.screen import Screen
 
-from modulo_watch.collectors.models import Pod
+from modulo_watch.collectors.models import Pod, SourceName
 from modulo_watch.collectors.sources import live_sources
 from modulo_watch.config import KubernetesSettings, Settings
 from modulo_watch.incident.journal import IncidentJournal
 from modulo_watch.tui.app import WarRoomApp
+from modulo_watch.tui.panes.pods import PodsPane
 from modulo_watch.widgets.table import VirtualTable
 
 TICK = 0.005
@@ -86,14 +90,40 @@ def pods_table(app: WarRoomApp) -> VirtualTable[Pod]:
     return table
 
 
-async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], limit: float) -> float:
-    """Seconds until ``condition`` held, polling every 10 ms."""
+async def wait_for(condition: Callable[[], bool], limit: float) -> float:
+    """Seconds until ``condition`` held, polling every 10 ms. A plain sleep: ``Pilot.pause`` would
+    post a callback to every widget each time, work the app itself never does."""
     started = time.perf_counter()
     while not condition():
         if time.perf_counter() - started > limit:
             raise SystemExit(f"gave up after {limit:.0f} s")
-        await pilot.pause(0.01)
+        await asyncio.sleep(0.01)
     return time.perf_counter() - started
+
+
+class Frames:
+    """The frames the app hands its driver (a headless run computes them, then drops them)."""
+
+    def __init__(self, app: WarRoomApp) -> None:
+        self._shown = asyncio.Event()
+        self._wanted: Callable[[], bool] | None = None
+        display = app._display
+
+        def spy(screen: Screen[object], renderable: RenderableType | None) -> None:
+            display(screen, renderable)
+            # A key's handler changes the state and asks for the repaint in one go: the first frame
+            # composed once the state has changed is the one that shows it.
+            if renderable is not None and self._wanted is not None and self._wanted():
+                self._shown.set()
+
+        app._display = spy  # type: ignore[method-assign]
+
+    async def showing(self, wanted: Callable[[], bool]) -> None:
+        """Wait for the first frame painted once ``wanted`` holds."""
+        self._shown.clear()
+        self._wanted = wanted
+        await self._shown.wait()
+        self._wanted = None
 
 
 def shows_first(app: WarRoomApp, restarts: int) -> bool:
@@ -109,14 +139,24 @@ def rss_mib() -> float:
     return float("nan")
 
 
-async def keypress_ms(pilot: Pilot[int], keys: list[str]) -> list[float]:
-    """Each key pressed, then the app left to process it and repaint (Pilot waits until the app is
-    idle, so this is an upper bound: it also counts collector work that happens to run then)."""
+def changed(state: Callable[[], object], before: object) -> bool:
+    return state() != before
+
+
+async def keypress_ms(
+    app: WarRoomApp, frames: Frames, keys: list[str], state: Callable[[], object]
+) -> list[float]:
+    """Each key sent as the terminal driver would send it, until the frame that shows its effect:
+    ``state`` (the cursor, the filter) has changed and the next frame has been painted."""
+    assert app._driver is not None
     times = []
     for key in keys:
+        before = state()
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
         started = time.perf_counter()
-        await pilot.press(key)
-        await pilot.pause()
+        app._driver.send_message(event)
+        await frames.showing(partial(changed, state, before))
         times.append(1000 * (time.perf_counter() - started))
     return times
 
@@ -127,16 +167,23 @@ async def measure(pods: int, server: subprocess.Popen[str], kubeconfig: Path, ch
     app = WarRoomApp(settings, live_sources(settings), journal)
     meter = StallMeter()
     started = time.perf_counter()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
+        frames = Frames(app)
         meter.start()
-        await wait_for(pilot, lambda: len(pods_table(app).rows) >= pods, limit=600)
+        # The first pods snapshot is the whole list (under churn the count moves on from there).
+        await wait_for(partial(app.shows_data_of, SourceName.PODS), limit=600)
         sync = time.perf_counter() - started
-        print(f"initial sync, app start to {pods:,} pods in the pane: {sync:.2f} s")
+        shown = len(pods_table(app).rows)
+        print(f"initial sync, app start to the whole list in the pane ({shown:,} pods): {sync:.2f} s")
         print(f"longest event-loop stall during the sync: {1000 * meter.reset():.0f} ms")
         print(f"app RSS with every pod loaded: {rss_mib():.0f} MiB (max RSS {max_rss_mib():.0f} MiB)")
+        for source in (SourceName.NODES, SourceName.EVENTS, SourceName.ROLLOUTS):
+            await wait_for(partial(app.shows_data_of, source), limit=600)
+            print(f"  {source} on screen {time.perf_counter() - started:.2f} s after start")
+        print(f"longest stall while they listed: {1000 * meter.reset():.0f} ms")
 
         if churn:
-            await pilot.pause(10)
+            await asyncio.sleep(10)
             print(
                 f"longest stall over 10 s of {churn:.0f} pod events a second: {1000 * meter.reset():.0f} ms"
             )
@@ -149,26 +196,30 @@ async def measure(pods: int, server: subprocess.Popen[str], kubeconfig: Path, ch
             sent = time.perf_counter()
             server.stdin.write(f"crash {target.namespace} {target.name} {restarts}\n")
             server.stdin.flush()
-            await wait_for(pilot, partial(shows_first, app, restarts), limit=30)
+            await wait_for(partial(shows_first, app, restarts), limit=30)
             latencies.append(time.perf_counter() - sent)
         print(
             "status change on the server until the pane shows it: "
             f"median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s (5 changes)"
         )
 
-        meter.stop()  # its 5 ms wake-ups would keep Pilot from ever seeing the app idle
-        await pilot.press("1")
-        scroll = await keypress_ms(pilot, ["pagedown"] * 10 + ["down"] * 10 + ["end", "home"])
+        table = pods_table(app)
+        table.focus()
+        keys = ["pagedown"] * 10 + ["down"] * 10 + ["end", "home"]
+        scroll = await keypress_ms(app, frames, keys, lambda: table.cursor_index)
         print(
             f"keypress to repaint, scrolling: median {statistics.median(scroll):.0f} ms, "
-            f"max {max(scroll):.0f} ms"
+            f"max {max(scroll):.0f} ms ({', '.join(f'{t:.0f}' for t in scroll)})"
         )
-        await pilot.press("slash")
-        typing = await keypress_ms(pilot, list("api-7"))
+        pane = app.query_one(PodsPane)
+        pane.action_filter()
+        typing = await keypress_ms(app, frames, list("api-7"), lambda: pane.needle)
         print(
             f"keypress to repaint, typing a filter: median {statistics.median(typing):.0f} ms, "
-            f"max {max(typing):.0f} ms ({len(pods_table(app).rows):,} pods match)"
+            f"max {max(typing):.0f} ms ({len(table.rows):,} pods match)"
         )
+        print(f"longest stall during the keypresses: {1000 * meter.reset():.0f} ms")
+        meter.stop()
 
 
 def max_rss_mib() -> float:

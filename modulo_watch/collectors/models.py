@@ -7,6 +7,7 @@ safe for the terminal is the display layer's job, and API calls need the raw val
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -109,6 +110,11 @@ class PodSnapshot:
     collected_at: datetime
     pods: tuple[Pod, ...]
     usage: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    by_status: Mapping[str, int] | None = None  # pods by status, when the collector keeps count
+
+    def status_counts(self) -> Mapping[str, int]:
+        """Pods by status: counted by the collector as changes come, else here (a drill's few pods)."""
+        return self.by_status if self.by_status is not None else Counter(pod.status for pod in self.pods)
 
     def usage_of(self, pod: Pod) -> tuple[int | None, int | None]:
         cpu, memory = self.usage.get(pod.key, (pod.cpu_millicores, pod.memory_bytes))

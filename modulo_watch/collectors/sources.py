@@ -169,8 +169,9 @@ def kube_collectors(settings: Settings, clock: Clock) -> list[Collector]:
     return [
         pods,
         NodesCollector(connection, pods, clock),
-        EventsCollector(connection, kube, clock),
-        RolloutsCollector(connection, kube, clock),
+        # Events and rollouts list once the pods have: on a big cluster the pods pane comes first.
+        EventsCollector(connection, kube, clock, pods.synced_once),
+        RolloutsCollector(connection, kube, clock, pods.synced_once),
     ]
 
 

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Iterator, Mapping
 
 from aiohttp import web
+from aiohttp.client_exceptions import ClientConnectionResetError
 
 from tests.kube_server.cluster import FakeCluster
 from tests.kube_server.encoding import dumps
@@ -66,7 +67,14 @@ class Writer:
         self.sent = 0
 
     async def send(self, lines: list[bytes]) -> bool:
-        """Write ``lines``; False once the stream is cut (no closing chunk, as a dying proxy leaves it)."""
+        """Write ``lines``; False once the stream is cut (no closing chunk, as a dying proxy leaves it),
+        or once the client has gone."""
+        try:
+            return await self._send(lines)
+        except ClientConnectionResetError:
+            return False
+
+    async def _send(self, lines: list[bytes]) -> bool:
         cut = self._drop_after is not None and self.sent + len(lines) >= self._drop_after
         if cut and self._drop_after is not None:
             lines = lines[: self._drop_after - self.sent]

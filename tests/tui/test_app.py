@@ -8,7 +8,7 @@ from textual.command import CommandPalette
 from textual.widget import Widget
 from textual.widgets import Static
 
-from modulo_watch.collectors.models import SourceName, SourceState
+from modulo_watch.collectors.models import PodSnapshot, SourceName, SourceState
 from modulo_watch.config import Settings, UiSettings
 from modulo_watch.incident.journal import IncidentJournal
 from modulo_watch.tui.app import WarRoomApp, ui_settings_problem
@@ -253,6 +253,12 @@ def test_unknown_theme_or_keymap_id_is_one_clear_line() -> None:
     assert keymap is not None and "ui.keymap" in keymap and "'zoom'" in keymap
 
 
+def keys_of_every_pod(app: WarRoomApp) -> list[str]:
+    snapshot = app.sources.hub.snapshot(SourceName.PODS)
+    assert isinstance(snapshot, PodSnapshot)
+    return [pod.key for pod in snapshot.pods]
+
+
 async def test_slash_filters_pods_and_f_shows_faults_only(tmp_path: Path) -> None:
     app = drill_app(tmp_path, minute=12)
     async with app.run_test(size=SIZE) as pilot:
@@ -267,9 +273,11 @@ async def test_slash_filters_pods_and_f_shows_faults_only(tmp_path: Path) -> Non
         await pilot.press("f")
         assert len(table_keys(app, "pods")) == total
 
-        await pilot.press("slash", *"coredns")
-        assert table_keys(app, "pods")
-        assert all("coredns" in key for key in table_keys(app, "pods"))
+        await pilot.press("slash", *"crashl")
+        assert set(table_keys(app, "pods")) == set(faults), "statuses match too, in any case"
+        await pilot.press(*["backspace"] * 6, *"coredns-x", "backspace", "backspace")
+        coredns = {key for key in keys_of_every_pod(app) if "coredns" in key}
+        assert coredns and set(table_keys(app, "pods")) == coredns, "a shorter filter shows more again"
         await pilot.press("enter")
         assert isinstance(app.focused, VirtualTable), "enter keeps the filter and goes back to the rows"
         assert all("coredns" in key for key in table_keys(app, "pods"))

@@ -1,56 +1,40 @@
 """The live Kubernetes sources: pods and nodes from list-watches, usage from metrics.k8s.io.
 
 Each collector's ``fetch`` follows its watches for a short window and returns a snapshot; the same
-snapshot object comes back while nothing changed, so the panes skip the repaint. Ordering 150k pods
-happens in a worker thread: the event loop only copies references.
+snapshot object comes back while nothing changed, so the panes skip the repaint. The pods are kept in
+display order change by change (``pod_order``); only a full list is ordered at once, in a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from operator import attrgetter
 
 from modulo_watch.collectors.clock import Clock
 from modulo_watch.collectors.kube.connection import KubeConnection
 from modulo_watch.collectors.kube.decode import NODES, PODS, decode_node_metrics_list, decode_pod_metrics_list
-from modulo_watch.collectors.kube.listwatch import KubeApiError
+from modulo_watch.collectors.kube.listwatch import KubeApiError, cyclic_gc_paused
+from modulo_watch.collectors.kube.pod_order import PodOrder
 from modulo_watch.collectors.kube.watches import WatchGroup
 from modulo_watch.collectors.models import (
     Node,
     NodeSnapshot,
-    Pod,
     PodSnapshot,
     Snapshot,
     SourceName,
-    fault_order,
-    is_fault,
 )
 from modulo_watch.config import KubernetesSettings
 
 WATCH_WINDOW = 0.5  # seconds a fetch follows the watches before it hands over a snapshot
+# The pods pane is the one a responder watches: a pod change is handed over sooner (it costs little).
+PODS_WINDOW = 0.25
 METRICS_EVERY = 15.0  # metrics-server itself refreshes every 15 s
 FIRST_LIST_TIMEOUT = 180.0  # a 150k-pod list is hundreds of pages
 
 UsageDecoder = Callable[[bytes], dict[str, tuple[int, int]]]
-
-
-def display_order(pods: list[Pod]) -> tuple[Pod, ...]:
-    """Faults first, then the rest by namespace and name.
-
-    The list arrives in namespace/name order (as the API lists it) with only pods added since the
-    last list out of place, so both sorts are close to linear.
-    """
-    faults: list[Pod] = []
-    healthy: list[Pod] = []
-    for pod in pods:
-        (faults if is_fault(pod) else healthy).append(pod)
-    faults.sort(key=fault_order)
-    healthy.sort(key=attrgetter("key"))
-    return (*faults, *healthy)
 
 
 def node_usage(node: Node, usage: tuple[int, int] | None, pod_count: int) -> Node:
@@ -64,8 +48,30 @@ def node_usage(node: Node, usage: tuple[int, int] | None, pod_count: int) -> Nod
     return replace(node, cpu_percent=cpu, memory_percent=memory, pod_count=pod_count)
 
 
-def pods_per_node(pods: list[Pod]) -> Counter[str]:
-    return Counter(pod.node for pod in pods if pod.node)
+NodeInputs = tuple[Node, tuple[int, int] | None, int]  # the node as listed, its usage, its pod count
+
+
+def node_rows(
+    nodes: list[Node],
+    usage: Mapping[str, tuple[int, int]],
+    pods_per_node: Mapping[str, int],
+    made: dict[str, tuple[NodeInputs, Node]],
+) -> tuple[Node, ...]:
+    """The nodes by name, with their use and pod counts. ``made`` keeps each row with what it was made
+    from: under pod churn a few node counts change at a time, and the other rows are reused."""
+    rows = []
+    for node in sorted(nodes, key=attrgetter("name")):
+        inputs = (node, usage.get(node.name), pods_per_node.get(node.name, 0))
+        previous = made.get(node.name)
+        if previous is not None and previous[0][0] is node and previous[0][1:] == inputs[1:]:
+            rows.append(previous[1])
+            continue
+        row = node_usage(*inputs)
+        made[node.name] = (inputs, row)
+        rows.append(row)
+    for gone in made.keys() - {node.name for node in nodes}:
+        del made[gone]
+    return tuple(rows)
 
 
 class MetricsPoller:
@@ -92,8 +98,9 @@ class MetricsPoller:
                 self.available = False
                 return bool(self.usage)
             raise
-        # Thousands of quantities to parse: in a thread, so the screen keeps its turns.
-        self.usage = await asyncio.to_thread(self._decode, raw)
+        # 150k pods' quantities to parse: in a thread, so the screen keeps its turns.
+        with cyclic_gc_paused():
+            self.usage = await asyncio.to_thread(self._decode, raw)
         return True
 
 
@@ -109,18 +116,10 @@ class PodsCollector:
         self.watches = WatchGroup(
             connection, "/api/v1", "pods", settings.namespaces, PODS, attrgetter("key"), **selector
         )
+        self.order = PodOrder()
+        self.synced_once = asyncio.Event()  # the other kube sources list after the pods (see kube_collectors)
         self._metrics = MetricsPoller(connection, "pods", decode_pod_metrics_list)
         self._snapshot: PodSnapshot | None = None
-        self._built_from = -1
-
-    @property
-    def pods(self) -> list[Pod]:
-        return self.watches.items()
-
-    @property
-    def version(self) -> int:
-        """Grows with every change to any pod."""
-        return self.watches.version
 
     @property
     def relists(self) -> int:
@@ -136,15 +135,27 @@ class PodsCollector:
 
     async def fetch(self) -> Snapshot:
         await self._connection.open()
-        await self.watches.step(WATCH_WINDOW)
+        await self.watches.step(PODS_WINDOW)
         # Usage waits until the pods are on screen: 150k pods' metrics take seconds to decode.
         metrics_changed = self._snapshot is not None and await self._metrics.refresh()
-        version = self.watches.version
-        if self._snapshot is None or version != self._built_from or metrics_changed:
-            ordered = await asyncio.to_thread(display_order, self.pods)
-            self._snapshot = PodSnapshot(self._clock.now(), ordered, dict(self._metrics.usage))
-            self._built_from = version
+        changed = await self._apply_changes()
+        if self._snapshot is None or changed or metrics_changed:
+            ordered = await asyncio.to_thread(self.order.ordered)
+            by_status = dict(self.order.by_status)
+            # The usage dict is replaced at each poll, never changed: it can be shared as it is.
+            self._snapshot = PodSnapshot(self._clock.now(), ordered, self._metrics.usage, by_status)
+            self.synced_once.set()
         return self._snapshot
+
+    async def _apply_changes(self) -> bool:
+        """Bring the display order up to date with the watches; True when anything changed."""
+        changes = self.watches.drain_changes()
+        if changes is None:  # listed anew: order everything, in a thread
+            self.order = await asyncio.to_thread(PodOrder, self.watches.items())
+            return True
+        for key in changes:
+            self.order.update(key, self.watches.get(key))
+        return bool(changes)
 
     async def aclose(self) -> None:
         self.close_watches()
@@ -164,21 +175,18 @@ class NodesCollector:
         self._watches = WatchGroup(connection, "/api/v1", "nodes", (), NODES, attrgetter("name"))
         self._metrics = MetricsPoller(connection, "nodes", decode_node_metrics_list)
         self._snapshot: NodeSnapshot | None = None
-        self._built_from: tuple[int, int] = (-1, -1)
+        self._rows: dict[str, tuple[NodeInputs, Node]] = {}
+        self._built_from: tuple[int, int, int] = (-1, -1, -1)
 
     async def fetch(self) -> Snapshot:
         await self._connection.open()
         await self._watches.step(WATCH_WINDOW)
         metrics_changed = await self._metrics.refresh()
-        versions = (self._watches.version, self._pods.version)
+        versions = (self._watches.version, self._pods.order.nodes_version, id(self._pods.order))
         if self._snapshot is None or versions != self._built_from or metrics_changed:
-            # Counting 150k pods by node is tens of milliseconds: in a thread, off the screen's loop.
-            per_node = await asyncio.to_thread(pods_per_node, self._pods.pods)
-            usage = self._metrics.usage
-            nodes = tuple(
-                node_usage(node, usage.get(node.name), per_node[node.name])
-                for node in sorted(self._watches.items(), key=attrgetter("name"))
-            )
+            # 5k nodes to copy: in a thread. The counts are copied here, as the pods' fetch changes them.
+            per_node, usage = dict(self._pods.order.by_node), self._metrics.usage
+            nodes = await asyncio.to_thread(node_rows, self._watches.items(), usage, per_node, self._rows)
             self._snapshot = NodeSnapshot(self._clock.now(), nodes)
             self._built_from = versions
         return self._snapshot

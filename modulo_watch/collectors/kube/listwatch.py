@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -69,6 +70,20 @@ class Endpoint(Generic[T]):
     peek_continue: Callable[[bytes], str | None] = list_continue
 
 
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """For decoding big responses: they create millions of objects that survive, and the cyclic
+    collector would walk them again and again as they pile up, stalling the screen each time, to free
+    nothing (refcounting still frees what is dropped)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class ListWatch(Generic[T]):
     """The cache of one kind. ``version`` grows with every change, so readers can tell when to rebuild."""
 
@@ -77,6 +92,8 @@ class ListWatch(Generic[T]):
         self._page_size = page_size
         self.items: dict[str, T] = {}
         self.version = 0
+        # The keys changed since ``drain_changes``; None after a relist: everything may have changed.
+        self._changed: set[str] | None = None
         self.relists = 0
         self._resource_version: str | None = None
         self._stream: Stream | None = None
@@ -109,6 +126,7 @@ class ListWatch(Generic[T]):
                 raise
             self.items = items
             self._resource_version = resource_version
+            self._changed = None
             self.version += 1
             self.relists += 1
             # The cache lives long: move it out of the collector's way, or every full collection walks
@@ -118,15 +136,8 @@ class ListWatch(Generic[T]):
         raise KubeApiError(GONE, f"{self._endpoint.kind}: the list kept expiring before it was complete")
 
     async def _list_without_collections(self) -> tuple[dict[str, T], str]:
-        """A big list creates millions of objects that all survive: the cyclic collector would walk
-        them again and again as they pile up, stalling the screen each time, to free nothing."""
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with cyclic_gc_paused():
             return await self._list_all()
-        finally:
-            if was_enabled:
-                gc.enable()
 
     async def _list_all(self) -> tuple[dict[str, T], str]:
         """Every page, each decoded in a thread while the next one is fetched: the server works on
@@ -211,8 +222,16 @@ class ListWatch(Generic[T]):
             self.items.pop(key, None)
         else:
             self.items[key] = event.object
+        if self._changed is not None:
+            self._changed.add(key)
         self.version += 1
         return True
+
+    def drain_changes(self) -> set[str] | None:
+        """The keys added, changed or deleted since the last call; None when the cache was rebuilt
+        since (the first list, or a relist), so a reader must start over from ``items``."""
+        changed, self._changed = self._changed, set()
+        return changed
 
 
 def _abandon(fetch: asyncio.Future[bytes] | None) -> None:

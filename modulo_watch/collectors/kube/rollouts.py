@@ -22,7 +22,7 @@ from modulo_watch.collectors.kube.collectors import FIRST_LIST_TIMEOUT, WATCH_WI
 from modulo_watch.collectors.kube.connection import KubeConnection
 from modulo_watch.collectors.kube.convert import DeploymentInfo, ReplicaSetInfo, WorkloadCondition
 from modulo_watch.collectors.kube.decode import DEPLOYMENTS, REPLICA_SETS
-from modulo_watch.collectors.kube.watches import WatchGroup
+from modulo_watch.collectors.kube.watches import WatchGroup, after_pods
 from modulo_watch.collectors.models import Rollout, RolloutSnapshot, RolloutState, Snapshot, SourceName
 from modulo_watch.config import KubernetesSettings
 
@@ -162,9 +162,16 @@ class RolloutsCollector:
     interval = 0.0  # fetch itself waits on the watches
     timeout = FIRST_LIST_TIMEOUT
 
-    def __init__(self, connection: KubeConnection, settings: KubernetesSettings, clock: Clock) -> None:
+    def __init__(
+        self,
+        connection: KubeConnection,
+        settings: KubernetesSettings,
+        clock: Clock,
+        pods_listed: asyncio.Event | None = None,
+    ) -> None:
         self._connection = connection
         self._clock = clock
+        self._pods_listed = pods_listed
         namespaces, key = settings.namespaces, workload_key
         selector = {"labelSelector": settings.label_selector} if settings.label_selector else {}
         self.deployments = WatchGroup(
@@ -182,6 +189,7 @@ class RolloutsCollector:
         self.replica_sets.close()
 
     async def fetch(self) -> Snapshot:
+        await after_pods(self._pods_listed)
         await self._connection.open()
         await self.deployments.step(WATCH_WINDOW / 2)
         await self.replica_sets.step(WATCH_WINDOW / 2)

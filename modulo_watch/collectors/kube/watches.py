@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -10,6 +12,19 @@ from modulo_watch.collectors.kube.decode import Kind, decode_list, decode_watch_
 from modulo_watch.collectors.kube.listwatch import Endpoint, ListWatch
 
 M = TypeVar("M")
+
+PODS_FIRST_GRACE = 20.0
+"""Seconds the views behind keys (events, rollouts) wait for the pods' first list before their own."""
+
+
+async def after_pods(pods_listed: asyncio.Event | None) -> None:
+    """Wait until the pods are listed, so on a big cluster their list has the machine to itself; a
+    cluster whose pods cannot be listed (RBAC, say) holds the others back for a grace period only."""
+    if pods_listed is None or pods_listed.is_set():
+        return
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(PODS_FIRST_GRACE):
+            await pods_listed.wait()
 
 
 class WatchGroup(Generic[M]):
@@ -57,6 +72,20 @@ class WatchGroup(Generic[M]):
     def items(self) -> list[M]:
         """A copy, for a worker thread to read while the watches go on changing the caches."""
         return [item for watch in self._watches for item in watch.items.values()]
+
+    def get(self, key: str) -> M | None:
+        for watch in self._watches:
+            item = watch.items.get(key)
+            if item is not None:
+                return item
+        return None
+
+    def drain_changes(self) -> set[str] | None:
+        """The keys changed at any path since the last call; None when any cache was rebuilt since."""
+        changes = [watch.drain_changes() for watch in self._watches]
+        if any(changed is None for changed in changes):
+            return None
+        return set().union(*(changed for changed in changes if changed is not None))
 
     async def step(self, window: float) -> None:
         """List what is not listed yet, else follow the watches for ``window`` seconds in all."""

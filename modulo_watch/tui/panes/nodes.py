@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,7 +13,7 @@ from modulo_watch.tui.panes.base import SourcePane, expect
 from modulo_watch.widgets.badges import Palette, since
 from modulo_watch.widgets.safe_text import inert
 from modulo_watch.widgets.table import VirtualTable
-from modulo_watch.widgets.table_layout import Column, Row
+from modulo_watch.widgets.table_layout import Column
 
 COLUMNS = (
     Column("name", "NAME", min_width=14),
@@ -38,23 +39,20 @@ def percent(value: float | None, palette: Palette) -> Text:
     return Text(f"{value:.0f}%", style)
 
 
-def node_row(node: Node, now: datetime, palette: Palette) -> Row:
+def node_cells(node: Node, now: datetime, palette: Palette) -> tuple[Text | str, ...]:
     status_style = (
         f"bold {palette.error}" if not node.ready else palette.warning if node.unschedulable else ""
     )
-    return Row(
-        key=node.name,
-        cells=(
-            inert(node.name),
-            inert(node.status, status_style, max_length=14),
-            inert(",".join(node.pressures) or "-", palette.warning if node.pressures else palette.muted),
-            percent(node.cpu_percent, palette),
-            percent(node.memory_percent, palette),
-            str(node.pod_count),
-            since(node.created_at, now),
-            inert(",".join(node.roles) or "<none>", palette.muted, max_length=8),
-            inert(node.version, palette.muted, max_length=8),
-        ),
+    return (
+        inert(node.name),
+        inert(node.status, status_style, max_length=14),
+        inert(",".join(node.pressures) or "-", palette.warning if node.pressures else palette.muted),
+        percent(node.cpu_percent, palette),
+        percent(node.memory_percent, palette),
+        str(node.pod_count),
+        since(node.created_at, now),
+        inert(",".join(node.roles) or "<none>", palette.muted, max_length=8),
+        inert(node.version, palette.muted, max_length=8),
     )
 
 
@@ -70,16 +68,31 @@ def node_summary(nodes: tuple[Node, ...], palette: Palette) -> Text:
 
 
 class NodesPane(SourcePane):
+    """Only the rows on screen are formatted: a cluster has up to 5,000 nodes, and a busy one
+    changes some pod count on every snapshot."""
+
     SOURCE = SourceName.NODES
     TITLE = "Nodes"
 
+    def __init__(self, number: int, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(number, id=id)
+        self._now = datetime.min
+
     def compose(self) -> ComposeResult:
-        yield VirtualTable(COLUMNS, empty_message="waiting for nodes…", id="nodes-table")
+        yield VirtualTable[Node](
+            COLUMNS,
+            key=attrgetter("name"),
+            cells=self._cells,
+            empty_message="waiting for nodes…",
+            id="nodes-table",
+        )
+
+    def _cells(self, node: Node) -> tuple[Text | str, ...]:
+        return node_cells(node, self._now, self.palette)
 
     def apply(self, snapshot: Snapshot) -> None:
         snapshot = expect(snapshot, NodeSnapshot)
+        self._now = snapshot.collected_at
         nodes = sorted(snapshot.nodes, key=lambda node: (not is_fault(node), node.name))
-        self.query_one(VirtualTable).set_rows(
-            [node_row(node, snapshot.collected_at, self.palette) for node in nodes]
-        )
+        self.query_one(VirtualTable).set_rows(nodes)
         self.set_summary(node_summary(snapshot.nodes, self.palette))
