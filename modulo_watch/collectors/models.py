@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+import msgspec
+
 
 class SourceName(StrEnum):
     """The data sources, one pane (or more) each."""
@@ -56,8 +58,11 @@ class SourceStatus:
 # --- Kubernetes -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Pod:
+class Pod(msgspec.Struct, frozen=True, gc=False):
+    """A pod row. A msgspec Struct rather than a dataclass, unlike its neighbours: a big cluster makes
+    150k of them in a list, and a Struct is built four times faster and never tracked by the cyclic
+    garbage collector (it holds no cycles)."""
+
     namespace: str
     name: str
     ready_containers: int
@@ -76,11 +81,12 @@ class Pod:
     cpu_limit_millicores: int | None = None
     memory_request_bytes: int | None = None
     memory_limit_bytes: int | None = None
-    # Built once: tables look rows up by key on every update, across up to 150k pods.
-    key: str = field(init=False, repr=False, compare=False)
+    # Built once, from namespace and name (whatever is passed): tables look rows up by key on every
+    # update, across up to 150k pods.
+    key: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key", f"{self.namespace}/{self.name}")
+        msgspec.structs.force_setattr(self, "key", f"{self.namespace}/{self.name}")
 
 
 HEALTHY_POD_STATUSES = frozenset({"Running", "Completed", "Succeeded"})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from modulo_watch.collectors.kube import wire
 from modulo_watch.collectors.kube.quantity import parse_cpu, parse_memory
@@ -86,6 +87,11 @@ def _owner(references: tuple[wire.OwnerReference, ...]) -> wire.OwnerReference |
     return references[0] if references else None
 
 
+# Requests and limits repeat across a cluster's pods (a few hundred distinct values in 150k pods).
+_spec_cpu = lru_cache(maxsize=4096)(parse_cpu)
+_spec_memory = lru_cache(maxsize=4096)(parse_memory)
+
+
 def _add(total: int | None, quantities: dict[str, str], key: str, parse: Callable[[str], int]) -> int | None:
     text = quantities.get(key)
     if text is None:
@@ -104,11 +110,11 @@ def _pod_resources(spec: wire.PodSpec) -> tuple[int | None, int | None, int | No
         if resources is None:
             continue
         if requests := resources.requests:
-            cpu_request = _add(cpu_request, requests, "cpu", parse_cpu)
-            memory_request = _add(memory_request, requests, "memory", parse_memory)
+            cpu_request = _add(cpu_request, requests, "cpu", _spec_cpu)
+            memory_request = _add(memory_request, requests, "memory", _spec_memory)
         if limits := resources.limits:
-            cpu_limit = _add(cpu_limit, limits, "cpu", parse_cpu)
-            memory_limit = _add(memory_limit, limits, "memory", parse_memory)
+            cpu_limit = _add(cpu_limit, limits, "cpu", _spec_cpu)
+            memory_limit = _add(memory_limit, limits, "memory", _spec_memory)
     return cpu_request, cpu_limit, memory_request, memory_limit
 
 
