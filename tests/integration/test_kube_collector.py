@@ -11,6 +11,7 @@ import pytest
 
 from modulo_watch.collectors.clock import SystemClock
 from modulo_watch.collectors.hub import Hub
+from modulo_watch.collectors.kube import listwatch
 from modulo_watch.collectors.kube.collectors import NodesCollector, PodsCollector
 from modulo_watch.collectors.kube.connection import KubeConnection
 from modulo_watch.collectors.models import NodeSnapshot, PodSnapshot, SourceName, SourceState, is_fault
@@ -68,7 +69,10 @@ def a_pod(snapshot: PodSnapshot, healthy: bool = True) -> tuple[str, str]:
     return pod.namespace, pod.name
 
 
-async def test_initial_sync_lists_every_pod_once_in_display_order(rig: Rig) -> None:
+async def test_initial_sync_lists_every_pod_once_in_display_order(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(listwatch, "PAGE_SIZE", 500)
     snapshot = await rig.pod_snapshot()
 
     assert len(snapshot.pods) == 1_200

@@ -13,6 +13,7 @@ message carries more than a few hundred characters of what the server sent.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, Protocol, TypeVar
@@ -142,6 +143,10 @@ _WATCH_LINE = msgspec.json.Decoder(wire.WatchLine)
 _BOOKMARK = msgspec.json.Decoder(wire.Bookmark)
 _STATUS = msgspec.json.Decoder(wire.Status)
 _LIST_HEAD = msgspec.json.Decoder(wire.ListHead)
+_HEAD_BYTES = 4096
+# {"kind":"PodList","apiVersion":"v1","metadata":{...}: ListMeta holds no nested object.
+_LIST_METADATA = re.compile(rb'\{(?:"kind":"\w*",)?(?:"apiVersion":"[\w./]*",)?"metadata":\{([^{}]*)\}')
+_CONTINUE = re.compile(rb'"continue":"([A-Za-z0-9+/=_.-]*)"')
 
 
 # --- Decoding with bounded errors -------------------------------------------------------------------------
@@ -214,9 +219,17 @@ def decode_list(raw: bytes, kind: Kind[W, M]) -> ListPage[M]:
 
 
 def list_continue(raw: bytes) -> str | None:
-    """The next page's continue token, read without decoding the items (about 1 ms for 500 pods),
-    so the next page can be on its way while this one is decoded. None when there is no next page,
-    or when the body is not a list: then decoding the page says what is wrong with it."""
+    """The next page's continue token, read without decoding the items, so the next page can be on
+    its way while this one is decoded. None when there is no next page, or when the body is not a
+    list: then decoding the page says what is wrong with it, and the pages come one by one.
+
+    The API server writes a list's metadata before its items, so the token is found in the first
+    bytes; a body laid out otherwise is read whole (about 1 ms for 500 pods).
+    """
+    head = _LIST_METADATA.match(raw, 0, _HEAD_BYTES)
+    if head is not None:
+        token = _CONTINUE.search(head[1])
+        return token[1].decode("ascii") if token else None
     try:
         return _LIST_HEAD.decode(raw).metadata.continue_ or None
     except msgspec.DecodeError:

@@ -25,7 +25,7 @@ from modulo_watch.collectors.kube.decode import ListPage, WatchEvent, list_conti
 T = TypeVar("T")
 
 GONE = 410
-PAGE_SIZE = 500
+PAGE_SIZE = 2000  # kubectl asks for 500; fewer, bigger pages cut the per-page cost of a 150k list by a fifth
 # The server ends each watch after this long; a fresh one from the last version is cheap and proves
 # the connection is alive.
 WATCH_SECONDS = 45
@@ -87,9 +87,9 @@ def cyclic_gc_paused() -> Iterator[None]:
 class ListWatch(Generic[T]):
     """The cache of one kind. ``version`` grows with every change, so readers can tell when to rebuild."""
 
-    def __init__(self, endpoint: Endpoint[T], page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, endpoint: Endpoint[T], page_size: int | None = None) -> None:
         self._endpoint = endpoint
-        self._page_size = page_size
+        self._page_size = page_size  # None: PAGE_SIZE, as it is when the list starts
         self.items: dict[str, T] = {}
         self.version = 0
         # The keys changed since ``drain_changes``; None after a relist: everything may have changed.
@@ -143,11 +143,12 @@ class ListWatch(Generic[T]):
         """Every page, each decoded in a thread while the next one is fetched: the server works on
         page n+1 while we decode page n, instead of each waiting for the other."""
         endpoint, items = self._endpoint, {}
+        limit = self._page_size or PAGE_SIZE
         resource_version = ""
-        raw = await endpoint.list_page(None, self._page_size)
+        raw = await endpoint.list_page(None, limit)
         while True:
             token = endpoint.peek_continue(raw)
-            following = asyncio.ensure_future(endpoint.list_page(token, self._page_size)) if token else None
+            following = asyncio.ensure_future(endpoint.list_page(token, limit)) if token else None
             try:
                 page = await asyncio.to_thread(endpoint.decode_page, raw)
             except BaseException:
@@ -159,7 +160,7 @@ class ListWatch(Generic[T]):
             if following is None or page.continue_token != token:
                 _abandon(following)
                 if page.continue_token:  # the peek could not read what the page says: go on in step
-                    raw = await endpoint.list_page(page.continue_token, self._page_size)
+                    raw = await endpoint.list_page(page.continue_token, limit)
                     continue
                 return items, resource_version
             raw = await following
