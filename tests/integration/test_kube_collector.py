@@ -11,6 +11,7 @@ import pytest
 
 from modulo_watch.collectors.clock import SystemClock
 from modulo_watch.collectors.hub import Hub
+from modulo_watch.collectors.kube import collectors as kube_collectors
 from modulo_watch.collectors.kube import listwatch
 from modulo_watch.collectors.kube.collectors import NodesCollector, PodsCollector
 from modulo_watch.collectors.kube.connection import KubeConnection
@@ -152,6 +153,26 @@ async def test_nodes_carry_pod_counts(rig: Rig) -> None:
     assert sum(node.pod_count for node in snapshot.nodes) == sum(
         1 for p in (await rig.pod_snapshot()).pods if p.node
     )
+
+
+@pytest.mark.parametrize("split", [False, True])
+async def test_usage_comes_after_the_first_snapshot_whole_or_a_namespace_at_a_time(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch, split: bool
+) -> None:
+    if split:  # as on a cluster of more than 20k pods
+        monkeypatch.setattr(kube_collectors, "SPLIT_METRICS_AT", 100)
+    first = await rig.pod_snapshot()
+    assert not first.usage, "the pods are shown before their usage is read"
+    snapshot = await rig.until(lambda s: bool(s.usage), "usage")
+
+    measured = {f"{namespace}/{name}" for namespace, name in rig.cluster.keys("podmetrics")}
+    assert set(snapshot.usage) == measured and measured
+    paths = {r.path for r in rig.cluster.requests if "metrics.k8s.io" in r.path and r.path.endswith("/pods")}
+    namespaces = {pod.namespace for pod in snapshot.pods}
+    if split:
+        assert paths == {f"/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods" for ns in namespaces}
+    else:
+        assert paths == {"/apis/metrics.k8s.io/v1beta1/pods"}
 
 
 async def test_failures_turn_stale_back_off_and_recover(rig: Rig) -> None:

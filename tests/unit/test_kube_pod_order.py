@@ -38,6 +38,7 @@ def test_random_changes_keep_the_order_and_the_counts_of_a_full_sort() -> None:
     assert order.ordered() == resorted(truth)
     assert order.by_status == Counter(p.status for p in truth.values())
     assert order.by_node == Counter(p.node for p in truth.values() if p.node)
+    assert order.by_namespace == Counter(p.namespace for p in truth.values())
     assert len(order) == len(truth)
 
 
