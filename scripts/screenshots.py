@@ -57,7 +57,13 @@ async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], scenario: s
         await pilot.pause(0.05)
 
 
-async def render(scenario: str, minute: float, size: tuple[int, int], out: Path, declare: bool) -> Path:
+VIEW_KEYS = {"events": "7", "rollouts": "8"}
+
+
+async def render(
+    scenario: str, minute: float, size: tuple[int, int], out: Path, declare: bool, view: str = ""
+) -> Path:
+    """``view``: "events" or "rollouts" to show that view in the pods' place."""
     scenario_at = load_scenario(scenario)
     sources = drill_sources(scenario_at, speed=1.0, now=START, settings=FAST_POLLING)
     clock = sources.drill_clock
@@ -89,8 +95,10 @@ async def render(scenario: str, minute: float, size: tuple[int, int], out: Path,
                 pilot, lambda: all(hub.status(s) and hub.snapshot(s) for s in SourceName), scenario
             )
             await wait_for(pilot, lambda: all(app.shows_data_of(s) for s in SourceName), scenario)
+            if view:
+                await pilot.press(VIEW_KEYS[view])
             await pilot.pause()
-            suffix = "-incident" if declare else ""
+            suffix = ("-incident" if declare else "") + (f"-{view}" if view else "")
             name = f"{scenario}{suffix}-{size[0]}x{size[1]}.svg"
             app.save_screenshot(name, path=str(out))
     return out / name
@@ -107,6 +115,11 @@ async def main() -> None:
         for size in SIZES:
             print(await render(scenario, minute, size, args.out, declare=False))
     print(await render("bad-deploy", MOMENTS["bad-deploy"], SIZES[0], args.out, declare=True))
+    for view in VIEW_KEYS:
+        print(await render("bad-deploy", MOMENTS["bad-deploy"], SIZES[1], args.out, declare=False, view=view))
+    print(
+        await render("node-disk-pressure", MOMENTS["node-disk-pressure"], SIZES[1], args.out, False, "events")
+    )
 
 
 if __name__ == "__main__":
