@@ -138,6 +138,8 @@ def live_sources(settings: Settings) -> Sources:
     runners: list[SourceRunner] = []
     if settings.kubernetes.configured:
         runners += [SourceRunner(collector, hub, clock) for collector in kube_collectors(settings, clock)]
+    if settings.postgres.configured:
+        runners.append(SourceRunner(postgres_collector(settings, clock), hub, clock))
     live = {runner.source for runner in runners}
     for source in SourceName:
         if source not in live:
@@ -173,6 +175,13 @@ def kube_collectors(settings: Settings, clock: Clock) -> list[Collector]:
         EventsCollector(connection, kube, clock, pods.synced_once),
         RolloutsCollector(connection, kube, clock, pods.synced_once),
     ]
+
+
+def postgres_collector(settings: Settings, clock: Clock) -> Collector:
+    # Imported here: psycopg is only loaded when a server is configured.
+    from modulo_watch.collectors.postgres.collector import PostgresCollector
+
+    return PostgresCollector(settings.postgres, clock)
 
 
 def kube_inspector(settings: Settings) -> PodInspector:

@@ -13,6 +13,7 @@ HEADLESS_MODULES = (
     "modulo_watch.collectors.hub",
     "modulo_watch.collectors.sources",
     "modulo_watch.collectors.drill",
+    "modulo_watch.collectors.postgres.collector",
     "modulo_watch.incident.journal",
     "modulo_watch.incident.clocks",
     "modulo_watch.config",
@@ -33,6 +34,10 @@ def test_module_loads_without_textual_or_rich(module: str) -> None:
     assert "textual" not in loaded
     assert "rich" not in loaded
     assert not any(name.startswith(("modulo_watch.tui", "modulo_watch.widgets")) for name in loaded)
+
+
+def test_psycopg_loads_only_when_a_server_is_configured() -> None:
+    assert "psycopg" not in loaded_modules_after_import("modulo_watch.collectors.sources")
 
 
 def test_the_probe_would_see_textual_if_it_were_imported() -> None:

@@ -1,0 +1,36 @@
+"""Which SQL file runs a query on which server version."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+OLDEST_MAJOR, NEWEST_MAJOR = 12, 17
+SUPPORTED_MAJORS = range(OLDEST_MAJOR, NEWEST_MAJOR + 1)
+
+# query -> (first major, file) pairs, oldest first; a file serves every major up to the next entry's.
+_FILES: dict[str, tuple[tuple[int, str], ...]] = {
+    "server": ((OLDEST_MAJOR, "server.sql"),),
+    "activity": ((OLDEST_MAJOR, "activity.sql"),),
+}
+QUERIES = tuple(_FILES)
+
+
+class UnsupportedServer(Exception):
+    pass
+
+
+def major_version(server_version_num: int) -> int:
+    """150004 -> 15 (libpq's number for 10 and later)."""
+    return server_version_num // 10_000
+
+
+def sql_file(query: str, major: int) -> str:
+    """The file for ``query`` on a server of ``major``; a server newer than we know gets the newest file,
+    since the catalog rarely drops columns, and an error is better than a guess for an older one."""
+    if major < OLDEST_MAJOR:
+        raise UnsupportedServer(f"PostgreSQL {major} is not supported (12 or later)")
+    return [name for first, name in _FILES[query] if first <= major][-1]
+
+
+def load_sql(query: str, major: int) -> str:
+    return files("modulo_watch.collectors.postgres.sql").joinpath(sql_file(query, major)).read_text()

@@ -1,0 +1,277 @@
+"""The PostgreSQL collector against a real server, with real concurrent sessions making the activity."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack, suppress
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+
+from modulo_watch.collectors.clock import SystemClock
+from modulo_watch.collectors.hub import Hub
+from modulo_watch.collectors.models import PgBackend, PgSnapshot, SourceName, SourceState
+from modulo_watch.collectors.postgres.collector import PostgresCollector
+from modulo_watch.collectors.postgres.connection import APPLICATION_NAME, PgConnection, PostgresError
+from modulo_watch.collectors.runner import SourceRunner
+from modulo_watch.config import PostgresSettings
+from tests.pg_server import PgServer
+from tests.unit.test_postgres_queries import PG_STAT_ACTIVITY_COLUMNS
+
+DEADLINE = 15.0
+POLL = 0.05  # between checks of a condition, never a synchronisation by itself
+LONG_QUERY = "SELECT pg_sleep(60) /* the long report */"
+
+
+def collector_for(dsn: str) -> PostgresCollector:
+    return PostgresCollector(PostgresSettings(dsn=dsn, statement_timeout_ms=2_000), SystemClock())
+
+
+async def until(
+    collector: PostgresCollector, condition: Callable[[PgSnapshot], bool], what: str
+) -> PgSnapshot:
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        snapshot = await collector.fetch()
+        if condition(snapshot):
+            return snapshot
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}: {snapshot.backends}")
+        await asyncio.sleep(POLL)
+
+
+def by_pid(snapshot: PgSnapshot, pid: int) -> PgBackend | None:
+    return next((backend for backend in snapshot.backends if backend.pid == pid), None)
+
+
+@dataclass
+class Sessions:
+    """Client sessions in a database of the test's own, all closed (and their queries ended) after it."""
+
+    server: PgServer
+    database: str
+    stack: AsyncExitStack
+    running: list[asyncio.Task[object]]
+
+    async def open(
+        self, name: str, user: str = "postgres", autocommit: bool = True
+    ) -> psycopg.AsyncConnection[tuple[object, ...]]:
+        connection = await psycopg.AsyncConnection.connect(
+            self.server.dsn(user=user, dbname=self.database), autocommit=autocommit, application_name=name
+        )
+        self.stack.push_async_callback(connection.close)
+        return connection
+
+    def start(self, connection: psycopg.AsyncConnection[tuple[object, ...]], sql: str) -> None:
+        """Run ``sql`` in the background: it blocks or runs long, and ends when the database is dropped."""
+        self.running.append(asyncio.create_task(connection.execute(sql.encode())))
+
+
+@pytest.fixture
+def admin_dsn(pg_server: PgServer) -> str:
+    return pg_server.dsn()
+
+
+@pytest.fixture
+async def sessions(pg_server: PgServer, admin_dsn: str) -> AsyncIterator[Sessions]:
+    database = f"t_{uuid.uuid4().hex[:12]}"
+    async with await psycopg.AsyncConnection.connect(admin_dsn, autocommit=True) as admin:
+        await admin.execute(f"CREATE DATABASE {database}".encode())
+        try:
+            async with AsyncExitStack() as stack:
+                made = Sessions(pg_server, database, stack, [])
+                yield made
+                # Dropping with FORCE terminates every session in it: the blocked and the sleeping too.
+                await admin.execute(f"DROP DATABASE {database} WITH (FORCE)".encode())
+                for task in made.running:
+                    with suppress(psycopg.Error):
+                        await task
+        finally:
+            await admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)".encode())
+
+
+@pytest.fixture
+async def collector(admin_dsn: str) -> AsyncIterator[PostgresCollector]:
+    made = collector_for(admin_dsn)
+    yield made
+    await made.aclose()
+
+
+async def test_a_long_query_shows_as_active_with_its_text_and_client(
+    sessions: Sessions, collector: PostgresCollector
+) -> None:
+    long = await sessions.open("reporting")
+    sessions.start(long, LONG_QUERY)
+    pid = long.info.backend_pid
+
+    snapshot = await until(
+        collector, lambda s: getattr(by_pid(s, pid), "state", "") == "active", "the long query"
+    )
+
+    backend = by_pid(snapshot, pid)
+    assert backend is not None
+    assert (backend.database, backend.user, backend.application) == (
+        sessions.database,
+        "postgres",
+        "reporting",
+    )
+    assert backend.query == LONG_QUERY
+    assert backend.client == "127.0.0.1"
+    assert (backend.wait_event_type, backend.wait_event) == ("Timeout", "PgSleep")
+    assert backend.query_start is not None and backend.query_start <= snapshot.collected_at
+    assert snapshot.server_version.startswith("15.")
+    assert snapshot.max_connections == 50
+    assert all(b.application != APPLICATION_NAME for b in snapshot.backends), "the monitor hides itself"
+
+
+async def test_an_idle_in_transaction_session_shows_with_its_transaction_start(
+    sessions: Sessions, collector: PostgresCollector
+) -> None:
+    idle = await sessions.open("forgetful", autocommit=False)
+    await idle.execute(b"SELECT 1 /* and then nothing */")
+    pid = idle.info.backend_pid
+
+    snapshot = await until(collector, lambda s: by_pid(s, pid) is not None, "the idle transaction")
+
+    backend = by_pid(snapshot, pid)
+    assert backend is not None
+    assert backend.state == "idle in transaction"
+    assert backend.xact_start is not None
+    assert backend.query == "SELECT 1 /* and then nothing */"
+    assert snapshot.count_by_state()["idle in transaction"] >= 1
+
+
+async def test_a_session_waiting_on_two_blockers_names_both_and_the_chain_behind_it(
+    sessions: Sessions, collector: PostgresCollector
+) -> None:
+    setup = await sessions.open("setup")
+    await setup.execute(b"CREATE TABLE orders (id int)")
+    readers = [await sessions.open(f"reader-{n}", autocommit=False) for n in (1, 2)]
+    for reader in readers:
+        await reader.execute(b"SELECT count(*) FROM orders")  # holds ACCESS SHARE until it ends
+    migration = await sessions.open("migration")
+    sessions.start(migration, "ALTER TABLE orders ADD COLUMN note text")
+    report = await sessions.open("report")
+    sessions.start(report, "SELECT count(*) FROM orders")  # queued behind the ALTER's request
+
+    holders = tuple(sorted(reader.info.backend_pid for reader in readers))
+    alter, select = migration.info.backend_pid, report.info.backend_pid
+
+    def chained(snapshot: PgSnapshot) -> bool:
+        waits = {pid: getattr(by_pid(snapshot, pid), "blocked_by", ()) for pid in (alter, select)}
+        return waits == {alter: holders, select: (alter,)}
+
+    snapshot = await until(collector, chained, "the two readers blocking the migration blocking the report")
+
+    waiter = by_pid(snapshot, alter)
+    assert waiter is not None
+    assert (waiter.state, waiter.wait_event_type, waiter.wait_event) == ("active", "Lock", "relation")
+    assert snapshot.waiting == 2
+    assert all(getattr(by_pid(snapshot, pid), "blocked_by", None) == () for pid in holders)
+
+
+@pytest.fixture
+def roles(admin_dsn: str) -> Iterator[tuple[str, str, str]]:
+    """A monitoring role with pg_monitor, one without, and an application's role.
+
+    Request it before ``sessions``: the sessions must end (last in, first out) before the roles go.
+    """
+    suffix = uuid.uuid4().hex[:8]
+    names = (f"watcher_{suffix}", f"nobody_{suffix}", f"app_{suffix}")
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        for name in names:
+            admin.execute(f"CREATE ROLE {name} LOGIN".encode())
+        admin.execute(f"GRANT pg_monitor TO {names[0]}".encode())
+        try:
+            yield names
+        finally:
+            for name in names:
+                admin.execute(f"DROP ROLE {name}".encode())
+
+
+async def test_a_pg_monitor_role_without_superuser_sees_other_users_queries(
+    pg_server: PgServer, roles: tuple[str, str, str], sessions: Sessions
+) -> None:
+    watcher, nobody, app = roles
+    long = await sessions.open("shop", user=app)
+    sessions.start(long, LONG_QUERY)
+    pid = long.info.backend_pid
+    monitors = [collector_for(pg_server.dsn(user=role)) for role in (watcher, nobody)]
+    try:
+        seen = [
+            await until(monitor, lambda s: by_pid(s, pid) is not None, "the app's session")
+            for monitor in monitors
+        ]
+    finally:
+        for monitor in monitors:
+            await monitor.aclose()
+
+    with_monitor, without = (by_pid(snapshot, pid) for snapshot in seen)
+    assert with_monitor is not None and without is not None
+    assert (with_monitor.user, with_monitor.state, with_monitor.query) == (app, "active", LONG_QUERY)
+    # Without the privilege the server hides the details: the row is still there, with no error.
+    assert without.query == "<insufficient privilege>"
+    assert (without.user, without.state) == (app, "")
+
+
+async def test_the_session_bounds_every_query_and_names_itself(admin_dsn: str) -> None:
+    connection = PgConnection(PostgresSettings(dsn=admin_dsn, statement_timeout_ms=300))
+    try:
+        session = await connection.session()
+        settings = await connection.fetchone(
+            session.connection,
+            "SELECT current_setting('statement_timeout') AS statement,"
+            " current_setting('lock_timeout') AS lock, current_setting('application_name') AS name",
+        )
+        assert dict(settings) == {"statement": "300ms", "lock": "300ms", "name": APPLICATION_NAME}
+        with pytest.raises(PostgresError, match="statement timeout"):
+            await connection.fetchall(session.connection, "SELECT pg_sleep(5)")
+        assert await connection.session() is session, "a cancelled query keeps the connection"
+    finally:
+        await connection.discard()
+
+
+async def test_a_stopped_server_turns_the_source_stale_and_it_recovers_by_itself(
+    own_pg_server: PgServer,
+) -> None:
+    secret = "hunter2-do-not-show"
+    collector = collector_for(own_pg_server.dsn(password=secret))  # trust auth: the password is unused
+    hub, clock = Hub(), SystemClock()
+    runner = SourceRunner(collector, hub, clock)
+    try:
+        await runner.poll_once()
+        live = hub.snapshot(SourceName.POSTGRES)
+        assert isinstance(live, PgSnapshot)
+
+        own_pg_server.stop()
+        for _ in range(2):  # the dropped connection, then the refused reconnect
+            with pytest.raises(PostgresError) as failure:
+                await collector.fetch()
+            assert secret not in str(failure.value)
+        await runner.poll_once()
+        status = hub.status(SourceName.POSTGRES)
+        assert status is not None and status.state is SourceState.STALE
+        assert status.last_error and secret not in status.last_error
+        assert hub.snapshot(SourceName.POSTGRES) is live, "the last good data stays"
+
+        own_pg_server.start()
+        await runner.poll_once()
+        status = hub.status(SourceName.POSTGRES)
+        assert status is not None and status.state is SourceState.LIVE
+        assert hub.snapshot(SourceName.POSTGRES) is not live
+    finally:
+        await collector.aclose()
+
+
+def test_the_catalog_columns_the_sql_is_checked_against_match_a_real_server(admin_dsn: str) -> None:
+    with psycopg.connect(admin_dsn) as connection:
+        major = connection.info.server_version // 10_000
+        rows = connection.execute(
+            b"SELECT attname FROM pg_attribute WHERE attrelid = 'pg_stat_activity'::regclass AND attnum > 0"
+        ).fetchall()
+
+    assert {name for (name,) in rows} == PG_STAT_ACTIVITY_COLUMNS[major]
