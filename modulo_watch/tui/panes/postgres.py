@@ -1,4 +1,5 @@
-"""The Postgres pane: connections against max_connections, then the non-idle backends, blocked first."""
+"""The Postgres pane: connections against max_connections, then the blocking chains as a tree (root
+blockers first), then the other non-idle backends, the longest running first."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 
 from modulo_watch.collectors.models import PgBackend, PgSnapshot, Snapshot, SourceName
+from modulo_watch.collectors.postgres.lock_tree import LockNode, lock_tree
 from modulo_watch.tui.panes.base import SourcePane, expect
 from modulo_watch.widgets.badges import Palette, format_duration
 from modulo_watch.widgets.live_text import LiveText
@@ -20,7 +22,7 @@ CRITICAL_CONNECTIONS = 0.95
 SLOW_SECONDS, VERY_SLOW_SECONDS = 1.0, 3.0
 
 COLUMNS = (
-    Column("pid", "PID", 7, "right"),
+    Column("pid", "PID", 11),
     Column("state", "STATE", 13),
     Column("wait", "WAIT", 14),
     Column("duration", "TIME", 7, "right"),
@@ -53,39 +55,47 @@ def wait_text(backend: PgBackend, palette: Palette) -> Text:
     return inert(label, palette.muted, max_length=14)
 
 
-def backend_row(backend: PgBackend, now: datetime, palette: Palette) -> Row:
+def backend_cells(backend: PgBackend, now: datetime, palette: Palette) -> tuple[Text | str, ...]:
+    """Every cell but the PID's."""
     state_style = palette.warning if backend.state.startswith("idle in transaction") else ""
     started = backend.xact_start if backend.state.startswith("idle in") else backend.query_start
-    return Row(
-        key=str(backend.pid),
-        cells=(
-            str(backend.pid),
-            inert(backend.state, state_style, max_length=13),
-            wait_text(backend, palette),
-            duration_text(started, now, palette),
-            inert(backend.query),
-            inert(backend.user, max_length=10),
-            inert(backend.application, palette.muted, max_length=12),
-            inert(backend.database, max_length=10),
-        ),
+    return (
+        inert(backend.state, state_style, max_length=13),
+        wait_text(backend, palette),
+        duration_text(started, now, palette),
+        inert(backend.query),
+        inert(backend.user, max_length=10),
+        inert(backend.application, palette.muted, max_length=12),
+        inert(backend.database, max_length=10),
     )
 
 
-def blocking_pids(backends: tuple[PgBackend, ...]) -> frozenset[int]:
-    return frozenset(pid for backend in backends for pid in backend.blocked_by)
+def tree_row(node: LockNode, index: int, now: datetime, palette: Palette) -> Row:
+    """A session of a blocking chain: indented under its blocker; a root says how many it holds up."""
+    backend = node.backend
+    branch = "  " * (node.depth - 1) + "└ " if node.depth else ""
+    cells = list(backend_cells(backend, now, palette))
+    if node.depth == 0:
+        cells[1] = Text(f"▲ blocks {node.blocks}", f"bold {palette.error}")
+    if node.repeated:  # drawn in full under its first blocker
+        cells[3] = Text("(its waiters: see above)", palette.muted)
+    pid = Text(f"{branch}{backend.pid}", f"bold {palette.error}" if node.depth == 0 else "")
+    return Row(key=f"{backend.pid}#{index}" if node.repeated else str(backend.pid), cells=(pid, *cells))
 
 
-def active_backends(snapshot: PgSnapshot) -> list[PgBackend]:
-    """Non-idle backends; blockers and the blocked first, then the longest running."""
-    blockers = blocking_pids(snapshot.backends)
-    shown = [b for b in snapshot.backends if b.state != "idle" or b.pid in blockers]
-    far_past = snapshot.collected_at
+def backend_row(backend: PgBackend, now: datetime, palette: Palette) -> Row:
+    return Row(key=str(backend.pid), cells=(str(backend.pid), *backend_cells(backend, now, palette)))
 
-    def rank(backend: PgBackend) -> tuple[int, datetime]:
-        involved = 0 if backend.pid in blockers else 1 if backend.blocked_by else 2
-        return involved, backend.xact_start or backend.query_start or far_past
 
-    return sorted(shown, key=rank)
+def backend_rows(snapshot: PgSnapshot, palette: Palette) -> list[Row]:
+    """The blocking chains as a tree, then the other non-idle backends, the longest running first."""
+    now = snapshot.collected_at
+    tree = lock_tree(snapshot.backends)
+    rows = [tree_row(node, index, now, palette) for index, node in enumerate(tree)]
+    in_tree = {node.backend.pid for node in tree}
+    rest = [b for b in snapshot.backends if b.state != "idle" and b.pid not in in_tree]
+    rest.sort(key=lambda backend: backend.xact_start or backend.query_start or now)
+    return rows + [backend_row(backend, now, palette) for backend in rest]
 
 
 def overview(snapshot: PgSnapshot, palette: Palette) -> Text:
@@ -125,8 +135,7 @@ class PostgresPane(SourcePane):
 
     def apply(self, snapshot: Snapshot) -> None:
         snapshot = expect(snapshot, PgSnapshot)
-        now = snapshot.collected_at
         self.query_one("#postgres-overview", LiveText).show(overview(snapshot, self.palette))
-        rows = [backend_row(backend, now, self.palette) for backend in active_backends(snapshot)]
+        rows = backend_rows(snapshot, self.palette)
         self.query_one(VirtualTable).set_rows(rows)
         self.set_summary(Text(f"{len(rows)} active", "bold"))
