@@ -13,7 +13,7 @@ import math
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -70,6 +70,7 @@ class Options:
     speed: float  # drill time factor
     check_config: bool
     context: str | None = None  # a kubeconfig context instead of [kubernetes] context
+    dsn: str | None = None  # a PostgreSQL DSN instead of [postgres] dsn
 
 
 def _positive_float(text: str) -> float:
@@ -85,6 +86,12 @@ def _positive_float(text: str) -> float:
 def _context_name(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError(f"expected a kubeconfig context name, got {json.dumps(text)}")
+    return text
+
+
+def _dsn(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError('expected a PostgreSQL DSN, e.g. "host=db1 dbname=app user=monitor"')
     return text
 
 
@@ -121,6 +128,13 @@ def _parser() -> _Parser:
         help="the kubeconfig context to watch (default: [kubernetes] context, else the current context)",
     )
     parser.add_argument(
+        "--dsn",
+        type=_dsn,
+        metavar="DSN",
+        help="the PostgreSQL server to watch, as libpq takes it (default: [postgres] dsn, else the PG*"
+        " variables); keep the password in ~/.pgpass, not here",
+    )
+    parser.add_argument(
         "--check-config",
         action="store_true",
         help="validate the settings, print them with secrets redacted, and exit",
@@ -135,12 +149,15 @@ def parse_args(argv: Sequence[str]) -> Options:
         raise UsageError("--speed: only meaningful with --drill")
     if namespace.context is not None and namespace.drill is not None:
         raise UsageError("--context: a drill watches no cluster; drop --context or --drill")
+    if namespace.dsn is not None and namespace.drill is not None:
+        raise UsageError("--dsn: a drill watches no database; drop --dsn or --drill")
     return Options(
         config=namespace.config,
         drill=namespace.drill,
         speed=1.0 if namespace.speed is None else namespace.speed,
         check_config=namespace.check_config,
         context=namespace.context,
+        dsn=namespace.dsn,
     )
 
 
@@ -150,6 +167,8 @@ def prepare(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Settings, Opti
     settings = load_settings(options.config, env)
     if options.context is not None:
         settings = with_kube_context(settings, options.context)
+    if options.dsn is not None:
+        settings = replace(settings, postgres=replace(settings.postgres, dsn=options.dsn))
     return settings, options
 
 

@@ -116,6 +116,35 @@ def test_check_config_shows_the_context_from_the_flag(
     assert "then the environment and flags" in out
 
 
+def test_dsn_flag_beats_the_file_and_is_redacted_by_check_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[postgres]\ndsn = "host=db0 dbname=app"\n')
+    dsn = "host=db1 dbname=app user=monitor password=hunter2"
+
+    settings, options = prepare(
+        ["--config", str(path), "--dsn", dsn], {"MODULO_WATCH_POSTGRES_DSN": "host=db2"}
+    )
+    assert options.dsn == dsn and settings.postgres.dsn == dsn
+
+    assert main(["--check-config", "--config", str(path), "--dsn", dsn], env={}) == 0
+    out = capsys.readouterr().out
+    assert "host=db1" in out and "hunter2" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--dsn", " "], '--dsn: expected a PostgreSQL DSN, e.g. "host=db1 dbname=app user=monitor"'),
+        (["--dsn", "host=db1", "--drill"], "--dsn: a drill watches no database; drop --dsn or --drill"),
+    ],
+)
+def test_bad_dsn_flags(argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv, env={}) == 2
+
+    assert stderr_line(capsys) == f"modulo-watch: error: {expected} (see modulo-watch --help)"
+
+
 def test_speed_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--drill", "--speed", "-3"], env={}) == 2
 
