@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import msgspec
@@ -186,6 +186,12 @@ class KubeEvent:
         return self.type == "Warning"
 
 
+def event_order(event: KubeEvent) -> tuple[float, str, str]:
+    """Display order: most recently seen first, never seen last, then by key (live and drill alike)."""
+    seen = event.last_seen
+    return (-seen.timestamp() if seen is not None else float("inf"), event.namespace, event.name)
+
+
 MAX_EVENTS = 2000
 """The most events a snapshot carries: the newest by last seen. A big cluster keeps hundreds of
 thousands for an hour; a responder reads the latest few screens."""
@@ -260,6 +266,16 @@ def image_repository(image: str) -> str:
     name = image.split("@", 1)[0]
     repository, colon, tag = name.rpartition(":")
     return repository if colon and "/" not in tag else name
+
+
+ROLLOUT_WINDOW = timedelta(hours=6)
+"""Revisions that started this recently are listed (and any rollout still under way)."""
+
+
+def rollout_order(rollout: Rollout) -> tuple[float, str, str, int, str]:
+    """Display order: newest first; ties by namespace, Deployment, the higher revision first, then name."""
+    since = -rollout.since.timestamp()
+    return (since, rollout.namespace, rollout.deployment, -rollout.revision, rollout.replica_set)
 
 
 @dataclass(frozen=True, slots=True)

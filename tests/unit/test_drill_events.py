@@ -16,9 +16,9 @@ from modulo_watch.collectors.drill import (
     parse_scenario,
 )
 from modulo_watch.collectors.drill import events as drill_events
-from modulo_watch.collectors.drill.events import EventLog, recency
+from modulo_watch.collectors.drill.events import EventLog
 from modulo_watch.collectors.drill.inspect import DrillInspector
-from modulo_watch.collectors.models import MAX_EVENTS, EventSnapshot, KubeEvent, Pod, SourceName
+from modulo_watch.collectors.models import MAX_EVENTS, EventSnapshot, KubeEvent, Pod, SourceName, event_order
 from tests.fakes import EPOCH, FakeClock
 
 START = drill_start(EPOCH)
@@ -131,7 +131,7 @@ async def test_each_pods_events_are_the_ones_its_detail_shows(name: str, minutes
     for pod in pods_at(scenario, minutes):
         detail = await inspector.describe(pod.namespace, pod.name)
         listed = [e for e in of(snapshot, f"pod/{pod.name}") if e.namespace == pod.namespace]
-        assert listed == sorted(detail.events, key=recency), pod.name
+        assert listed == sorted(detail.events, key=event_order), pod.name
         told += bool(listed)
     assert told >= 5
 
@@ -175,7 +175,7 @@ def test_events_are_named_and_ordered_as_the_api_lists_them(bad_deploy: Scenario
         assert event.first_seen is not None and event.last_seen is not None
         assert START < event.first_seen <= event.last_seen <= snapshot.collected_at
     assert len({e.key for e in snapshot.events}) == len(snapshot.events)
-    assert list(snapshot.events) == sorted(snapshot.events, key=recency)
+    assert list(snapshot.events) == sorted(snapshot.events, key=event_order)
     assert snapshot.total == len(snapshot.events) <= MAX_EVENTS
     combined = [e for e in snapshot.events if e.message.startswith("(combined from similar events): ")]
     assert combined and all(e.reason == "ScalingReplicaSet" and e.count > 1 for e in combined)
@@ -231,5 +231,5 @@ async def test_a_pod_crash_looping_for_over_an_hour_still_shows_its_back_off() -
 
     listed = of(snapshot, f"pod/{pod.name}")
     assert {e.reason for e in listed} >= {"BackOff", "Unhealthy"}
-    assert listed == sorted(detail.events, key=recency)
+    assert listed == sorted(detail.events, key=event_order)
     assert all(e.involved == f"pod/{pod.name}" for e in snapshot.events), "the rest is over an hour old"

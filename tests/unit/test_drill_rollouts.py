@@ -16,8 +16,8 @@ from modulo_watch.collectors.drill import (
     parse_scenario,
 )
 from modulo_watch.collectors.drill.inspect import DrillInspector
-from modulo_watch.collectors.drill.rollouts import PROGRESS_DEADLINE, ROLLOUT_WINDOW
-from modulo_watch.collectors.models import Pod, Rollout, RolloutState, SourceName
+from modulo_watch.collectors.drill.rollouts import PROGRESS_DEADLINE
+from modulo_watch.collectors.models import ROLLOUT_WINDOW, Pod, Rollout, RolloutState, SourceName
 from tests.fakes import EPOCH, FakeClock
 
 START = drill_start(EPOCH)
@@ -114,7 +114,7 @@ def test_the_rollback_is_a_new_revision_of_the_old_replica_set(bad_deploy: Scena
 
 
 def test_revisions_leave_the_window_unless_unfinished(bad_deploy: Scenario) -> None:
-    later = (ROLLBACK_AT + ROLLOUT_WINDOW) / 60
+    later = (ROLLBACK_AT + ROLLOUT_WINDOW.total_seconds()) / 60
     assert [r.revision for r in rollouts(bad_deploy, later - 1)] == [3]
     assert rollouts(bad_deploy, later + 1) == ()
 

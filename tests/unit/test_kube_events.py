@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from modulo_watch.collectors.kube.events import newest_events, recency
-from modulo_watch.collectors.models import KubeEvent
+from modulo_watch.collectors.kube.events import newest_events
+from modulo_watch.collectors.models import KubeEvent, event_order
 
 NOW = datetime(2026, 5, 9, 12, 0, tzinfo=UTC)
 
@@ -34,7 +34,7 @@ def test_newest_first_ties_by_namespace_and_name_never_seen_last() -> None:
 
 def test_the_limit_cuts_through_a_tie_in_the_same_place_whatever_the_input_order() -> None:
     events = [event(f"ns-{n % 7}", f"e-{n}", n % 50) for n in range(5_000)] + [event("a", "never", None)]
-    expected = sorted(events, key=recency)[:1_050]  # a hundred events a second: the cut splits one
+    expected = sorted(events, key=event_order)[:1_050]  # a hundred events a second: the cut splits one
 
     for seed in range(3):
         random.Random(seed).shuffle(events)

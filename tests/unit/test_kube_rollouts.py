@@ -9,8 +9,8 @@ import pytest
 
 from modulo_watch.collectors.kube.convert import DeploymentInfo, ReplicaSetInfo, WorkloadCondition
 from modulo_watch.collectors.kube.decode import decode_deployment_list, decode_replicaset_list
-from modulo_watch.collectors.kube.rollouts import ROLLOUT_WINDOW, build_rollouts, next_expiry
-from modulo_watch.collectors.models import Rollout, RolloutState
+from modulo_watch.collectors.kube.rollouts import build_rollouts, next_expiry
+from modulo_watch.collectors.models import ROLLOUT_WINDOW, Rollout, RolloutState
 from tests.unit.test_kube_decode import at, object_list, utc
 from tests.unit.test_kube_decode_cluster import workload
 

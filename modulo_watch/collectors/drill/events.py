@@ -15,13 +15,7 @@ from modulo_watch.collectors.drill.events_cluster import ClusterEvents
 from modulo_watch.collectors.drill.events_pods import PodEvents
 from modulo_watch.collectors.drill.inspect_events import EVENT_TTL
 from modulo_watch.collectors.drill.inspect_story import RESOLUTION
-from modulo_watch.collectors.models import MAX_EVENTS, EventSnapshot, KubeEvent
-
-
-def recency(event: KubeEvent) -> tuple[float, str, str]:
-    """Most recently seen first, then by key: the live source's order."""
-    seen = event.last_seen
-    return (-seen.timestamp() if seen is not None else float("inf"), event.namespace, event.name)
+from modulo_watch.collectors.models import MAX_EVENTS, EventSnapshot, event_order
 
 
 class EventLog:
@@ -41,6 +35,6 @@ class EventLog:
             for event in (*pods, *self._cluster.at(at, self._start))
             if event.last_seen is not None and event.last_seen >= expired
         ]
-        events.sort(key=recency)
+        events.sort(key=event_order)
         collected = self._start + timedelta(seconds=at)
         return EventSnapshot(collected_at=collected, events=tuple(events[:MAX_EVENTS]), total=len(events))

@@ -29,9 +29,14 @@ from modulo_watch.collectors.drill.inspect_pod import (
 )
 from modulo_watch.collectors.drill.pod_life import TERMINAL_STATUSES, PodLife
 from modulo_watch.collectors.drill.spec import NodeSpec, WorkloadSpec
-from modulo_watch.collectors.models import Rollout, RolloutSnapshot, RolloutState
+from modulo_watch.collectors.models import (
+    ROLLOUT_WINDOW,
+    Rollout,
+    RolloutSnapshot,
+    RolloutState,
+    rollout_order,
+)
 
-ROLLOUT_WINDOW = 6 * 3600.0
 """Revisions that started this recently are shown, as the live source shows them."""
 PROGRESS_DEADLINE = 600.0
 """progressDeadlineSeconds, the Deployment default."""
@@ -125,7 +130,7 @@ class RolloutTimeline:
 
     def snapshot(self, at: float, start: datetime) -> RolloutSnapshot:
         rows = [row for deployment in self._deployments for row in self._rows(deployment, at, start)]
-        rows.sort(key=_display_order)
+        rows.sort(key=rollout_order)
         return RolloutSnapshot(collected_at=start + timedelta(seconds=at), rollouts=tuple(rows))
 
     def _rows(self, deployment: _Deployment, at: float, start: datetime) -> Iterator[Rollout]:
@@ -151,7 +156,7 @@ class RolloutTimeline:
                 desired, shown = deployment.workload.replicas, state is not RolloutState.COMPLETE
             else:
                 state, desired, shown = RolloutState.SUPERSEDED, active, False
-            if shown or started >= at - ROLLOUT_WINDOW:
+            if shown or started >= at - ROLLOUT_WINDOW.total_seconds():
                 yield Rollout(
                     namespace=deployment.workload.namespace,
                     deployment=deployment.workload.name,
@@ -185,9 +190,3 @@ class RolloutTimeline:
             specs = container_specs(pod, workload, newer, self._postgres_version, kubernetes)
             images = self._images[replica_set.name] = tuple(spec.image for spec in specs)
         return images
-
-
-def _display_order(rollout: Rollout) -> tuple[float, str, str, int, str]:
-    """Newest first; ties by namespace, Deployment, the higher revision first, then by name (as live)."""
-    since = -rollout.since.timestamp()
-    return (since, rollout.namespace, rollout.deployment, -rollout.revision, rollout.replica_set)

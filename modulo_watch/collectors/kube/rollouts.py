@@ -23,10 +23,17 @@ from modulo_watch.collectors.kube.connection import KubeConnection
 from modulo_watch.collectors.kube.convert import DeploymentInfo, ReplicaSetInfo, WorkloadCondition
 from modulo_watch.collectors.kube.decode import DEPLOYMENTS, REPLICA_SETS
 from modulo_watch.collectors.kube.watches import WatchGroup, after_pods
-from modulo_watch.collectors.models import Rollout, RolloutSnapshot, RolloutState, Snapshot, SourceName
+from modulo_watch.collectors.models import (
+    ROLLOUT_WINDOW,
+    Rollout,
+    RolloutSnapshot,
+    RolloutState,
+    Snapshot,
+    SourceName,
+    rollout_order,
+)
 from modulo_watch.config import KubernetesSettings
 
-ROLLOUT_WINDOW = timedelta(hours=6)
 DEADLINE_EXCEEDED = "ProgressDeadlineExceeded"
 
 
@@ -47,7 +54,7 @@ def build_rollouts(
         if deployment.uid in owned
         for row in deployment_rollouts(deployment, owned[deployment.uid], now - window)
     ]
-    rows.sort(key=display_order)
+    rows.sort(key=rollout_order)
     return tuple(rows)
 
 
@@ -138,12 +145,6 @@ def rollback_start(deployment: DeploymentInfo, replaced: ReplicaSetInfo) -> date
 
 def condition(deployment: DeploymentInfo, kind: str) -> WorkloadCondition | None:
     return next((c for c in deployment.conditions if c.type == kind), None)
-
-
-def display_order(rollout: Rollout) -> tuple[float, str, str, int, str]:
-    """Newest first; ties by namespace, Deployment, the higher revision first, then by name."""
-    since = -rollout.since.timestamp()
-    return (since, rollout.namespace, rollout.deployment, -rollout.revision, rollout.replica_set)
 
 
 def next_expiry(
