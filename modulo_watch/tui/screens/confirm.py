@@ -23,9 +23,10 @@ class ConfirmScreen(ModalScreen[bool]):
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical {
-        width: auto; max-width: 70; height: auto;
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: thick $warning; padding: 1 2; background: $surface;
     }
+    ConfirmScreen Static { width: 1fr; height: auto; }
     """
 
     def __init__(self, question: Text) -> None:
