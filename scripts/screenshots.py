@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -29,6 +30,7 @@ from modulo_watch.config import (
 )
 from modulo_watch.incident.journal import IncidentJournal
 from modulo_watch.tui.app import WarRoomApp
+from modulo_watch.tui.screens.pg_backend import BackendScreen
 
 START = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
 # Poll every half second, so the pictures are taken seconds after the clock is set.
@@ -57,7 +59,15 @@ async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], scenario: s
         await pilot.pause(0.05)
 
 
-VIEW_KEYS = {"events": "7", "rollouts": "8"}
+# A view: the keys that bring it up. "postgres" zooms into the pane, "backend" opens the root blocker.
+VIEW_KEYS = {
+    "events": ("7",),
+    "rollouts": ("8",),
+    "postgres": ("3", "z"),
+    "backend": ("3", "home", "enter"),
+}
+# The lock chain of db-connections at its worst, before the blocker is terminated.
+LOCK_CHAIN_MINUTE = 6.0
 
 
 async def render(
@@ -96,12 +106,18 @@ async def render(
             )
             await wait_for(pilot, lambda: all(app.shows_data_of(s) for s in SourceName), scenario)
             if view:
-                await pilot.press(VIEW_KEYS[view])
+                await pilot.press(*VIEW_KEYS[view])
+                await wait_for(pilot, partial(detail_read, app), scenario)
             await pilot.pause()
             suffix = ("-incident" if declare else "") + (f"-{view}" if view else "")
             name = f"{scenario}{suffix}-{size[0]}x{size[1]}.svg"
             app.save_screenshot(name, path=str(out))
     return out / name
+
+
+def detail_read(app: WarRoomApp) -> bool:
+    """A backend's detail, once it is on screen, has been read; any other screen is ready at once."""
+    return not isinstance(app.screen, BackendScreen) or app.screen.detail is not None
 
 
 async def main() -> None:
@@ -115,11 +131,13 @@ async def main() -> None:
         for size in SIZES:
             print(await render(scenario, minute, size, args.out, declare=False))
     print(await render("bad-deploy", MOMENTS["bad-deploy"], SIZES[0], args.out, declare=True))
-    for view in VIEW_KEYS:
+    for view in ("events", "rollouts"):
         print(await render("bad-deploy", MOMENTS["bad-deploy"], SIZES[1], args.out, declare=False, view=view))
     print(
         await render("node-disk-pressure", MOMENTS["node-disk-pressure"], SIZES[1], args.out, False, "events")
     )
+    for view in ("postgres", "backend"):
+        print(await render("db-connections", LOCK_CHAIN_MINUTE, SIZES[1], args.out, False, view))
 
 
 if __name__ == "__main__":

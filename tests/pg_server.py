@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import psycopg
 
@@ -134,7 +135,7 @@ class PgServer:
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> PgServer:
+    def __enter__(self) -> Self:
         try:
             self.start()
         except BaseException:
@@ -146,3 +147,22 @@ class PgServer:
         self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+class PgStandby(PgServer):
+    """A streaming standby of ``primary``: a base backup of it (with ``-R``) on a free port of its own."""
+
+    def __init__(self, primary: PgServer) -> None:
+        self._owner = self._os_user()
+        self.root = Path(tempfile.mkdtemp(prefix="modulo-watch-pg-standby-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        try:
+            if self._owner is not None:
+                os.chown(self.root, self._owner.pw_uid, self._owner.pw_gid)
+            source = ("-h", "127.0.0.1", "-p", str(primary.port), "-U", SUPERUSER)
+            self._run("pg_basebackup", "-D", str(self.data), *source, "-R", "-X", "stream", "-c", "fast")
+            self._configure()  # later lines win: this port and socket directory, not the primary's
+        except BaseException:
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise

@@ -303,6 +303,53 @@ class PgBackend:
     wait_event_type: str = ""
     wait_event: str = ""
     blocked_by: tuple[int, ...] = ()
+    # With the pid, who the backend is: a pid is reused once its backend exits, and an action must
+    # never reach a newcomer that took the pid between the confirmation and the act.
+    backend_start: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PgEventCount:
+    """A counter's increase while the monitor watched: over about the last minute, and in all."""
+
+    recent: int
+    since_start: int
+
+
+@dataclass(frozen=True, slots=True)
+class PgDatabaseSize:
+    name: str
+    size_bytes: int | None  # None: the monitor's role may not read it
+    growth_per_hour: float | None = None  # None until two samples far enough apart
+
+
+@dataclass(frozen=True, slots=True)
+class PgReplica:
+    """A standby streaming from the watched server; None where the role may not read it (no pg_monitor)."""
+
+    name: str
+    client: str
+    state: str | None
+    sync_state: str | None
+    replay_lag_seconds: float | None
+    replay_lag_bytes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PgOverview:
+    """The server-wide figures above the activity table. None: not known yet, or not readable."""
+
+    started_at: datetime | None
+    in_recovery: bool = False
+    standby_delay_seconds: float | None = None  # a standby's own replay delay
+    commits_per_second: float | None = None
+    rollbacks_per_second: float | None = None
+    cache_hit_ratio: float | None = None
+    deadlocks: PgEventCount | None = None
+    temp_files: PgEventCount | None = None
+    temp_bytes: PgEventCount | None = None
+    databases: tuple[PgDatabaseSize, ...] = ()
+    replicas: tuple[PgReplica, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +358,7 @@ class PgSnapshot:
     server_version: str
     max_connections: int
     backends: tuple[PgBackend, ...]
+    overview: PgOverview | None = None
 
     def count_by_state(self) -> dict[str, int]:
         counts: dict[str, int] = {}

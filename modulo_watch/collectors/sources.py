@@ -26,6 +26,7 @@ from modulo_watch.config import Settings, source_hint, with_kube_context
 if TYPE_CHECKING:
     from modulo_watch.collectors.inspect import PodInspector
     from modulo_watch.collectors.kube.contexts import KubeContexts
+    from modulo_watch.collectors.postgres.detail import PgInspector
 
 
 @dataclass
@@ -38,6 +39,11 @@ class Sources:
     scenario: Scenario | None = None
     inspector: PodInspector | None = None  # a pod's detail and logs, when there are pods to inspect
     make_inspector: Callable[[], PodInspector] | None = None
+    make_pg_inspector: Callable[[], PgInspector] | None = None  # a backend's detail, cancel and terminate
+    pg_inspector_made: PgInspector | None = None
+    # Whether the responder may change the world (cancel a backend...): a live opt-in; a drill's world is
+    # its own.
+    actions_enabled: bool = False
     settings: Settings | None = None  # live only: to rebuild the Kubernetes sources for another context
     kube_context: str | None = None  # the context watched; None until known (the kubeconfig's current one)
 
@@ -46,6 +52,11 @@ class Sources:
         if self.inspector is None and self.make_inspector is not None:
             self.inspector = self.make_inspector()
         return self.inspector
+
+    def pg_inspector(self) -> PgInspector | None:
+        if self.pg_inspector_made is None and self.make_pg_inspector is not None:
+            self.pg_inspector_made = self.make_pg_inspector()
+        return self.pg_inspector_made
 
     @property
     def drill_clock(self) -> DrillClock | None:
@@ -122,14 +133,27 @@ def drill_sources(scenario: Scenario, speed: float, now: datetime, settings: Set
     hub = Hub()
     collectors = drill_collectors(scenario, clock, start=start, intervals=poll_intervals(settings))
     runners = [SourceRunner(collector, hub, clock) for collector in collectors]
-    make_inspector = partial(drill_inspector, scenario, clock, start)
-    return Sources(hub=hub, clock=clock, runners=runners, scenario=scenario, make_inspector=make_inspector)
+    return Sources(
+        hub=hub,
+        clock=clock,
+        runners=runners,
+        scenario=scenario,
+        make_inspector=partial(drill_inspector, scenario, clock, start),
+        make_pg_inspector=partial(drill_pg_inspector, scenario, clock, start),
+        actions_enabled=True,
+    )
 
 
 def drill_inspector(scenario: Scenario, clock: DrillClock, start: datetime) -> PodInspector:
     from modulo_watch.collectors.drill.inspect import DrillInspector
 
     return DrillInspector(scenario, clock, start)
+
+
+def drill_pg_inspector(scenario: Scenario, clock: DrillClock, start: datetime) -> PgInspector:
+    from modulo_watch.collectors.drill.pg_inspect import DrillPgInspector
+
+    return DrillPgInspector(scenario, clock, start)
 
 
 def live_sources(settings: Settings) -> Sources:
@@ -153,6 +177,8 @@ def live_sources(settings: Settings) -> Sources:
         clock=clock,
         runners=runners,
         make_inspector=make_inspector,
+        make_pg_inspector=partial(live_pg_inspector, settings) if settings.postgres.configured else None,
+        actions_enabled=settings.actions.enabled,
         settings=settings,
         kube_context=settings.kubernetes.context,
     )
@@ -190,3 +216,9 @@ def kube_inspector(settings: Settings) -> PodInspector:
     from modulo_watch.collectors.kube.inspect import KubeInspector
 
     return KubeInspector(KubeConnection(settings.kubernetes))
+
+
+def live_pg_inspector(settings: Settings) -> PgInspector:
+    from modulo_watch.collectors.postgres.inspect import LivePgInspector
+
+    return LivePgInspector(settings.postgres)

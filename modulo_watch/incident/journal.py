@@ -15,6 +15,9 @@ from typing import Any
 
 from modulo_watch.incident.incident import Incident, incident_id
 
+# Where the responder's actions go while no incident is open.
+ACTIONS_LOG = "actions"
+
 
 class JournalError(Exception):
     """A journal that cannot be written: the responder must hear of it at once."""
@@ -68,6 +71,18 @@ class IncidentJournal:
         self._append(incident, "resolved", now)
         return incident.resolved(now)
 
+    def record_action(
+        self, incident: Incident | None, now: datetime, action: str, target: str, outcome: str
+    ) -> str:
+        """Something the responder changed in the world (a cancelled backend...), on the incident's timeline.
+
+        With no incident open it goes to ``actions.jsonl`` beside the journals: a change is never unrecorded.
+        Returns where it went.
+        """
+        journal = incident.id if incident is not None else ACTIONS_LOG
+        self._write(journal, now, "action", action=action, target=target, outcome=outcome)
+        return journal
+
     def resume(self) -> Incident | None:
         """The newest incident still open, rebuilt from its journal, or None."""
         if not self._directory.is_dir():
@@ -79,15 +94,18 @@ class IncidentJournal:
         return None
 
     def _append(self, incident: Incident, kind: str, at: datetime, **fields: Any) -> None:
+        self._write(incident.id, at, kind, **fields)
+
+    def _write(self, journal: str, at: datetime, kind: str, **fields: Any) -> None:
         entry = {"at": at.isoformat(), "kind": kind, **fields}
         # ASCII escapes keep any text writable, lone surrogates from a badly encoded source included.
         line = json.dumps(entry) + "\n"
         try:
             self._directory.mkdir(parents=True, exist_ok=True)
-            with open(self._directory / f"{incident.id}.jsonl", "a", encoding="utf-8") as journal:
-                journal.write(line)
-                journal.flush()
-                os.fsync(journal.fileno())
+            with open(self._directory / f"{journal}.jsonl", "a", encoding="utf-8") as file:
+                file.write(line)
+                file.flush()
+                os.fsync(file.fileno())
         except OSError as exc:
             raise JournalError(
                 f"cannot write the incident journal in {self._directory}: {exc.strerror}"

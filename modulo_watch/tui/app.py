@@ -21,7 +21,8 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer
 
 from modulo_watch.collectors.drill import ScenarioError, load_scenario
-from modulo_watch.collectors.models import MetricsSnapshot, Snapshot, SourceName
+from modulo_watch.collectors.models import MetricsSnapshot, PgBackend, Snapshot, SourceName
+from modulo_watch.collectors.postgres.detail import PgAction, PgOutcome, PostgresError
 from modulo_watch.collectors.runner import SourceRunner
 from modulo_watch.collectors.sources import Sources, drill_sources, empty_kube_snapshot, live_sources
 from modulo_watch.config import Settings, display_path
@@ -35,9 +36,16 @@ from modulo_watch.tui.panes.error_rate import ErrorRatePane
 from modulo_watch.tui.panes.events import EventsPane
 from modulo_watch.tui.panes.nodes import NodesPane
 from modulo_watch.tui.panes.pods import PodsPane
-from modulo_watch.tui.panes.postgres import PostgresPane
+from modulo_watch.tui.panes.postgres import BackendActionRequested, BackendChosen, PostgresPane
 from modulo_watch.tui.panes.responder import ResponderPanel
 from modulo_watch.tui.panes.rollouts import RolloutsPane
+from modulo_watch.tui.pg_actions import (
+    ACTIONS_OFF,
+    confirmation,
+    outcome_message,
+    record_action,
+    record_target,
+)
 from modulo_watch.tui.screens.confirm import ConfirmScreen
 from modulo_watch.tui.screens.declare import Declaration, DeclareScreen
 from modulo_watch.tui.screens.help import HelpScreen
@@ -249,6 +257,58 @@ class WarRoomApp(App[int]):
         from modulo_watch.tui.screens.pod_detail import PodDetailScreen  # not needed for the first frame
 
         self.push_screen(PodDetailScreen(inspector, event.pod_namespace, event.pod_name, self.sources.clock))
+
+    # --- PostgreSQL backends ------------------------------------------------------------------------------
+
+    @on(BackendChosen)
+    def _inspect_backend(self, event: BackendChosen) -> None:
+        inspector = self.sources.pg_inspector()
+        if inspector is None:
+            return
+        from modulo_watch.tui.screens.pg_backend import BackendScreen  # not needed for the first frame
+
+        self.push_screen(BackendScreen(inspector, event.backend, self.sources.hub, self.sources.clock))
+
+    @on(BackendActionRequested)
+    def _backend_action_requested(self, event: BackendActionRequested) -> None:
+        self._act_on_backend(event.action, event.backend)
+
+    @work(group="backend-action")
+    async def _act_on_backend(self, action: PgAction, backend: PgBackend) -> None:
+        """Confirm, act, then record: the timeline shows what was done, to whom, and how it went."""
+        inspector = self.sources.pg_inspector()
+        if inspector is None:
+            return
+        if not self.sources.actions_enabled:
+            self.notify(ACTIONS_OFF, title="Read-only", severity="warning", timeout=10, markup=False)
+            return
+        drill = self.sources.scenario is not None
+        if not await self.push_screen_wait(ConfirmScreen(confirmation(action, backend, drill))):
+            return
+        try:
+            outcome = await inspector.act(action, backend)
+        except PostgresError as error:
+            self.notify(
+                str(error), title=f"{action.value} failed", severity="error", timeout=15, markup=False
+            )
+            return
+        message = outcome_message(action, outcome, backend.pid)
+        try:
+            self.journal.record_action(
+                self.incident,
+                self.sources.clock.now(),
+                record_action(action),
+                record_target(backend),
+                message,
+            )
+        except JournalError as exc:
+            self.notify(
+                f"{message}, but not recorded: {exc}", title="Not saved", severity="error", timeout=30
+            )
+            return
+        self.notify(
+            message, severity="information" if outcome is PgOutcome.SIGNALLED else "warning", markup=False
+        )
 
     def action_toggle_pause(self) -> None:
         clock = self.sources.drill_clock

@@ -69,6 +69,28 @@ ROLLOUT_KEYS: tuple[KeySpec, ...] = (
     KeySpec("rollouts-filter", "slash", "filter", "Filter", "rollouts: filter by deployment, image or state"),
 )
 
+POSTGRES_KEYS: tuple[KeySpec, ...] = (
+    KeySpec(
+        "postgres-filter",
+        "slash",
+        "filter",
+        "Filter",
+        "postgres: filter by pid, user, application, database, client, state or query",
+    ),
+    KeySpec("postgres-idle", "e", "toggle_idle", "Idle", "postgres: show idle backends too, or hide them"),
+    KeySpec("postgres-sort", "s", "cycle_sort", "Sort", "postgres: sort by running time, or by state"),
+    KeySpec("postgres-cancel", "c", "backend('cancel')", "Cancel", "postgres: cancel the backend's query"),
+    KeySpec(
+        "postgres-terminate", "K", "backend('terminate')", "Terminate", "postgres: terminate the backend"
+    ),
+)
+
+# Keys of the backend detail screen (Enter on a backend).
+BACKEND_DETAIL_KEYS: tuple[KeySpec, ...] = (
+    KeySpec("backend-detail-close", "escape,q", "close", "Back", "backend detail: back to the war room"),
+    KeySpec("backend-detail-cancel", "c", "act('cancel')", "Cancel", "backend detail: cancel its query"),
+    KeySpec("backend-detail-terminate", "K", "act('terminate')", "Terminate", "backend detail: terminate it"),
+)
 
 # Keys of the pod detail screen (Enter on a pod).
 POD_DETAIL_KEYS: tuple[KeySpec, ...] = (
@@ -96,7 +118,15 @@ POD_DETAIL_KEYS: tuple[KeySpec, ...] = (
 
 
 def binding_ids() -> frozenset[str]:
-    keys = (*GLOBAL_KEYS, *POD_KEYS, *EVENT_KEYS, *ROLLOUT_KEYS, *POD_DETAIL_KEYS)
+    keys = (
+        *GLOBAL_KEYS,
+        *POD_KEYS,
+        *EVENT_KEYS,
+        *ROLLOUT_KEYS,
+        *POSTGRES_KEYS,
+        *BACKEND_DETAIL_KEYS,
+        *POD_DETAIL_KEYS,
+    )
     return frozenset(spec.id for spec in keys)
 
 

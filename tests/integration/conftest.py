@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, suppress
 
+import psycopg
 import pytest
 
+from modulo_watch.collectors.postgres.collector import PostgresCollector
+from tests.integration.pg_support import Sessions, collector_for
 from tests.pg_server import PgServer, PgServerUnavailable
 
 
@@ -31,3 +36,53 @@ def own_pg_server() -> Iterator[PgServer]:
     """A server for one test to stop and start without pulling it from under the others."""
     with _new_pg_server() as server:
         yield server
+
+
+@pytest.fixture
+def admin_dsn(pg_server: PgServer) -> str:
+    return pg_server.dsn()
+
+
+@pytest.fixture
+async def sessions(pg_server: PgServer, admin_dsn: str) -> AsyncIterator[Sessions]:
+    database = f"t_{uuid.uuid4().hex[:12]}"
+    async with await psycopg.AsyncConnection.connect(admin_dsn, autocommit=True) as admin:
+        await admin.execute(f"CREATE DATABASE {database}".encode())
+        try:
+            async with AsyncExitStack() as stack:
+                made = Sessions(pg_server, database, stack, [])
+                yield made
+                # Dropping with FORCE terminates every session in it: the blocked and the sleeping too.
+                await admin.execute(f"DROP DATABASE {database} WITH (FORCE)".encode())
+                for task in made.running:
+                    with suppress(psycopg.Error):
+                        await task
+        finally:
+            await admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)".encode())
+
+
+@pytest.fixture
+def roles(admin_dsn: str) -> Iterator[tuple[str, str, str]]:
+    """A monitoring role with pg_monitor, one without, and an application's role.
+
+    Request it before ``sessions``: the sessions must end (last in, first out) before the roles go.
+    """
+    suffix = uuid.uuid4().hex[:8]
+    names = (f"watcher_{suffix}", f"nobody_{suffix}", f"app_{suffix}")
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        for name in names:
+            admin.execute(f"CREATE ROLE {name} LOGIN".encode())
+        admin.execute(f"GRANT pg_monitor TO {names[0]}".encode())
+        try:
+            yield names
+        finally:
+            for name in names:
+                admin.execute(f"DROP ROLE {name}".encode())
+
+
+@pytest.fixture
+async def collector(admin_dsn: str) -> AsyncIterator[PostgresCollector]:
+    """The live collector, as the app makes it, watching the session's server as its superuser."""
+    made = collector_for(admin_dsn)
+    yield made
+    await made.aclose()

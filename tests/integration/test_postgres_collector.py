@@ -2,103 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AsyncExitStack, suppress
-from dataclasses import dataclass
-
 import psycopg
 import pytest
 
 from modulo_watch.collectors.clock import SystemClock
 from modulo_watch.collectors.hub import Hub
-from modulo_watch.collectors.models import PgBackend, PgSnapshot, SourceName, SourceState
+from modulo_watch.collectors.models import PgSnapshot, SourceName, SourceState
 from modulo_watch.collectors.postgres.collector import PostgresCollector
-from modulo_watch.collectors.postgres.connection import APPLICATION_NAME, PgConnection, PostgresError
+from modulo_watch.collectors.postgres.connection import APPLICATION_NAME, PgConnection
+from modulo_watch.collectors.postgres.detail import PostgresError
 from modulo_watch.collectors.runner import SourceRunner
 from modulo_watch.config import PostgresSettings
+from tests.integration.pg_support import LONG_QUERY, Sessions, by_pid, collector_for, until
 from tests.pg_server import PgServer
 from tests.unit.test_postgres_queries import PG_STAT_ACTIVITY_COLUMNS
-
-DEADLINE = 15.0
-POLL = 0.05  # between checks of a condition, never a synchronisation by itself
-LONG_QUERY = "SELECT pg_sleep(60) /* the long report */"
-
-
-def collector_for(dsn: str) -> PostgresCollector:
-    return PostgresCollector(PostgresSettings(dsn=dsn, statement_timeout_ms=2_000), SystemClock())
-
-
-async def until(
-    collector: PostgresCollector, condition: Callable[[PgSnapshot], bool], what: str
-) -> PgSnapshot:
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        snapshot = await collector.fetch()
-        if condition(snapshot):
-            return snapshot
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}: {snapshot.backends}")
-        await asyncio.sleep(POLL)
-
-
-def by_pid(snapshot: PgSnapshot, pid: int) -> PgBackend | None:
-    return next((backend for backend in snapshot.backends if backend.pid == pid), None)
-
-
-@dataclass
-class Sessions:
-    """Client sessions in a database of the test's own, all closed (and their queries ended) after it."""
-
-    server: PgServer
-    database: str
-    stack: AsyncExitStack
-    running: list[asyncio.Task[object]]
-
-    async def open(
-        self, name: str, user: str = "postgres", autocommit: bool = True
-    ) -> psycopg.AsyncConnection[tuple[object, ...]]:
-        connection = await psycopg.AsyncConnection.connect(
-            self.server.dsn(user=user, dbname=self.database), autocommit=autocommit, application_name=name
-        )
-        self.stack.push_async_callback(connection.close)
-        return connection
-
-    def start(self, connection: psycopg.AsyncConnection[tuple[object, ...]], sql: str) -> None:
-        """Run ``sql`` in the background: it blocks or runs long, and ends when the database is dropped."""
-        self.running.append(asyncio.create_task(connection.execute(sql.encode())))
-
-
-@pytest.fixture
-def admin_dsn(pg_server: PgServer) -> str:
-    return pg_server.dsn()
-
-
-@pytest.fixture
-async def sessions(pg_server: PgServer, admin_dsn: str) -> AsyncIterator[Sessions]:
-    database = f"t_{uuid.uuid4().hex[:12]}"
-    async with await psycopg.AsyncConnection.connect(admin_dsn, autocommit=True) as admin:
-        await admin.execute(f"CREATE DATABASE {database}".encode())
-        try:
-            async with AsyncExitStack() as stack:
-                made = Sessions(pg_server, database, stack, [])
-                yield made
-                # Dropping with FORCE terminates every session in it: the blocked and the sleeping too.
-                await admin.execute(f"DROP DATABASE {database} WITH (FORCE)".encode())
-                for task in made.running:
-                    with suppress(psycopg.Error):
-                        await task
-        finally:
-            await admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)".encode())
-
-
-@pytest.fixture
-async def collector(admin_dsn: str) -> AsyncIterator[PostgresCollector]:
-    made = collector_for(admin_dsn)
-    yield made
-    await made.aclose()
 
 
 async def test_a_long_query_shows_as_active_with_its_text_and_client(
@@ -172,25 +89,6 @@ async def test_a_session_waiting_on_two_blockers_names_both_and_the_chain_behind
     assert (waiter.state, waiter.wait_event_type, waiter.wait_event) == ("active", "Lock", "relation")
     assert snapshot.waiting == 2
     assert all(getattr(by_pid(snapshot, pid), "blocked_by", None) == () for pid in holders)
-
-
-@pytest.fixture
-def roles(admin_dsn: str) -> Iterator[tuple[str, str, str]]:
-    """A monitoring role with pg_monitor, one without, and an application's role.
-
-    Request it before ``sessions``: the sessions must end (last in, first out) before the roles go.
-    """
-    suffix = uuid.uuid4().hex[:8]
-    names = (f"watcher_{suffix}", f"nobody_{suffix}", f"app_{suffix}")
-    with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        for name in names:
-            admin.execute(f"CREATE ROLE {name} LOGIN".encode())
-        admin.execute(f"GRANT pg_monitor TO {names[0]}".encode())
-        try:
-            yield names
-        finally:
-            for name in names:
-                admin.execute(f"DROP ROLE {name}".encode())
 
 
 async def test_a_pg_monitor_role_without_superuser_sees_other_users_queries(

@@ -19,6 +19,9 @@ from modulo_watch.collectors.models import (
     Node,
     NodeSnapshot,
     PgBackend,
+    PgDatabaseSize,
+    PgOverview,
+    PgReplica,
     PgSnapshot,
     Pod,
     PodSnapshot,
@@ -76,6 +79,14 @@ def hostile_hub(text: str) -> Hub:
             (
                 PgBackend(1, text, text, text, text, "active", text, now, now, text, text, blocked_by=(2,)),
                 PgBackend(2, text, text, text, text, "idle in transaction", text, now, now),
+            ),
+            PgOverview(
+                an_hour_ago,
+                databases=(PgDatabaseSize(text, 1 << 30, 1e6),),
+                replicas=(
+                    PgReplica(text, text, "streaming", text, 1.0, 10),
+                    PgReplica(text, text, text, text, 1.0, 10),
+                ),
             ),
         ),
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from modulo_watch.collectors.postgres.connection import PgConnection, PostgresError, session_options
+from modulo_watch.collectors.postgres.connection import PgConnection, session_options
+from modulo_watch.collectors.postgres.detail import PostgresError
 from modulo_watch.config import PostgresSettings
 
 

@@ -46,12 +46,52 @@ _V14 = _V13 | {"query_id"}
 PG_STAT_ACTIVITY_COLUMNS = {12: _V12, 13: _V13, 14: _V14, 15: _V14, 16: _V14, 17: _V14}
 
 
+_LOCKS_V12 = frozenset(
+    [
+        "locktype",
+        "database",
+        "relation",
+        "page",
+        "tuple",
+        "virtualxid",
+        "transactionid",
+        "classid",
+        "objid",
+        "objsubid",
+        "virtualtransaction",
+        "pid",
+        "mode",
+        "granted",
+        "fastpath",
+    ]
+)
+# pg_locks' columns by major version: waitstart came in 14.
+PG_LOCKS_COLUMNS = {
+    12: _LOCKS_V12,
+    13: _LOCKS_V12,
+    **dict.fromkeys((14, 15, 16, 17), _LOCKS_V12 | {"waitstart"}),
+}
+
+# The queries reading pg_stat_activity (as ``a``) and pg_locks (as ``l``).
+_READS_ACTIVITY = ("activity", "cancel", "terminate")
+
+
 @pytest.mark.parametrize("major", SUPPORTED_MAJORS)
-def test_the_activity_sql_reads_only_columns_its_version_has(major: int) -> None:
-    used = set(re.findall(r"\ba\.(\w+)", load_sql("activity", major)))
+@pytest.mark.parametrize("query", _READS_ACTIVITY)
+def test_what_reads_pg_stat_activity_reads_only_columns_its_version_has(query: str, major: int) -> None:
+    used = set(re.findall(r"\ba\.(\w+)", load_sql(query, major)))
 
     assert used, "the query reads pg_stat_activity as a"
     assert used <= PG_STAT_ACTIVITY_COLUMNS[major]
+
+
+@pytest.mark.parametrize("major", SUPPORTED_MAJORS)
+def test_the_locks_sql_reads_only_columns_its_version_has(major: int) -> None:
+    used = set(re.findall(r"\bl\.(\w+)", load_sql("locks", major)))
+
+    assert {"pid", "mode", "granted", "relation"} <= used
+    assert used <= PG_LOCKS_COLUMNS[major]
+    assert ("waitstart" in used) == (major >= 14)
 
 
 @pytest.mark.parametrize("major", SUPPORTED_MAJORS)

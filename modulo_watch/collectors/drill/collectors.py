@@ -51,13 +51,14 @@ class WorldCache:
     def __init__(self, scenario: Scenario, start: datetime) -> None:
         self._scenario = scenario
         self._start = start
-        self._worlds: OrderedDict[float, World] = OrderedDict()
+        self._worlds: OrderedDict[tuple[float, int], World] = OrderedDict()
 
     def at(self, elapsed: float) -> World:
-        tick = elapsed - elapsed % WORLD_TICK
+        # A responder's action on the drill changes its world from then on: the worlds before it are stale.
+        tick = (elapsed - elapsed % WORLD_TICK, self._scenario.actions_taken)
         world = self._worlds.get(tick)
         if world is None:
-            world = self._worlds[tick] = self._scenario.world_at(tick, self._start)
+            world = self._worlds[tick] = self._scenario.world_at(tick[0], self._start)
             if len(self._worlds) > _CACHED_WORLDS:
                 self._worlds.popitem(last=False)
         return world

@@ -83,6 +83,7 @@ class Scenario:
             self.lives, compiler.log.revisions, spec.nodes, spec.postgres.server_version
         )
         self._postgres = PostgresTimeline(spec.postgres, meta.seed, spec.events)
+        self.actions_taken = 0  # the responder's cancels and terminates so far: each changes the world
         self._metrics = ErrorRatioTimeline(spec.metrics, meta.seed, spec.events)
         self._alerts = AlertTimeline(spec.events)
         self._outages = tuple(
@@ -92,6 +93,16 @@ class Scenario:
     @property
     def name(self) -> str:
         return self.info.name
+
+    @property
+    def postgres(self) -> PostgresTimeline:
+        return self._postgres
+
+    def act_on_backend(self, pid: int, terminate: bool, at: float, start: datetime) -> bool:
+        """The responder cancels or terminates a backend at drill time ``at`` (``PostgresTimeline.act``)."""
+        acted = self._postgres.act(pid, terminate, at, start)
+        self.actions_taken += acted
+        return acted
 
     def world_at(self, elapsed_seconds: float, start: datetime) -> World:
         """The world ``elapsed_seconds`` of drill time after ``start`` (the drill's first moment)."""

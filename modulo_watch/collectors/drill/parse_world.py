@@ -128,6 +128,7 @@ def read_postgres(root: Table) -> PostgresSpec:
         applications=applications,
         backends=tuple(counts) or (("active", 2), ("idle", 10)),
         queries=table.strings("queries") or _DEFAULT_QUERIES,
+        replicas=table.strings("replicas"),
     )
     if sum(count for _, count in spec.backends) > spec.max_connections:
         raise backends.error(None, f"more backends than max_connections ({spec.max_connections})")

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from modulo_watch.collectors.drill.level import Level
 from modulo_watch.collectors.drill.noise import mix, text_key
+from modulo_watch.collectors.drill.pg_stats import drill_overview
 from modulo_watch.collectors.drill.spec import (
     PG_STATES,
     BackendsEvent,
@@ -49,7 +50,7 @@ class _Identity:
 
 
 @dataclass(frozen=True, slots=True)
-class _ChainSession:
+class ChainSession:
     chain: str
     identity: _Identity
     spec: SessionSpec
@@ -73,7 +74,8 @@ class PostgresTimeline:
         sessions = sum(s.count for e in events if isinstance(e, LockChainEvent) for s in e.sessions)
         pool = spec.max_connections * len(PG_STATES) + sessions
         self._pids = random.Random(seed).sample(range(1200, 1200 + 40 * pool), pool)
-        self._chains: list[_ChainSession] = []
+        self._chains: list[ChainSession] = []
+        self._terminated: dict[int, float] = {}  # generic backends the responder terminated, and when
         self._apply(events)
         self._identities = {state: self._generic_identities(state, n) for n, state in enumerate(PG_STATES)}
         self._generic_memo: dict[tuple[str, int], tuple[int, datetime, PgBackend]] = {}
@@ -83,14 +85,50 @@ class PostgresTimeline:
         chain = [s for s in self._chains if s.arrives <= at < s.leaves]
         backends = [self._chain_backend(s, start) for s in chain]
         for state, count in self._counts(at, room=self._spec.max_connections - len(chain)).items():
-            backends.extend(self._generic(state, j, at, start) for j in range(count))
+            generic = (self._generic(state, j, at, start) for j in range(count))
+            backends.extend(b for b in generic if self._terminated.get(b.pid, _NEVER) > at)
         backends.sort(key=lambda b: b.pid)
         return PgSnapshot(
             collected_at=start + timedelta(seconds=at),
             server_version=self._spec.server_version,
             max_connections=self._spec.max_connections,
             backends=tuple(backends),
+            overview=drill_overview(self._spec, self._seed, at, start, backends),
         )
+
+    def chain_session(self, pid: int, at: float) -> ChainSession | None:
+        """The lock-chain session with ``pid`` at drill time ``at``, if one is connected then."""
+        return next((s for s in self._chains if s.identity.pid == pid and s.arrives <= at < s.leaves), None)
+
+    def act(self, pid: int, terminate: bool, at: float, start: datetime) -> bool:
+        """The responder cancels (or terminates) backend ``pid`` at ``at``; False if it is not connected.
+
+        As on a server: cancelling stops a query, so a waiting or running session gives up; an idle one
+        has no query to stop and carries on holding its locks. Whoever waited only on sessions that are
+        gone then gets its locks and finishes.
+        """
+        session = self.chain_session(pid, at)
+        if session is None:
+            if not any(b.pid == pid for b in self.snapshot(at, start).backends):
+                return False
+            if terminate:
+                self._terminated[pid] = at
+            return True
+        if terminate or not session.spec.state.startswith("idle"):
+            self._leave(session, at)
+        return True
+
+    def _leave(self, leaving: ChainSession, at: float) -> None:
+        self._chains = [replace(s, leaves=at) if s is leaving else s for s in self._chains]
+        freed = True
+        while freed:
+            leaves = {s.identity.pid: s.leaves for s in self._chains}
+            freed = False
+            for n, s in enumerate(self._chains):
+                unblocked = max(at, s.arrives)
+                if s.blocked_by and s.leaves > unblocked and all(leaves[b] <= at for b in s.blocked_by):
+                    self._chains[n] = replace(s, leaves=unblocked)
+                    freed = True
 
     def _apply(self, events: tuple[Event, ...]) -> None:
         ids: dict[str, dict[str, int]] = {}
@@ -118,7 +156,7 @@ class PostgresTimeline:
                 key = mix(self._seed, pid)
                 identity = _Identity(pid, spec.application, spec.user, _client(key), key)
                 arrives = event.at + round(event.over * arrived / total)
-                self._chains.append(_ChainSession(event.chain, identity, spec, blocked_by, arrives, _NEVER))
+                self._chains.append(ChainSession(event.chain, identity, spec, blocked_by, arrives, _NEVER))
                 ids.setdefault(spec.id, pid)
                 arrived += 1
 
@@ -179,15 +217,16 @@ class PostgresTimeline:
             xact_start=xact_start,
             wait_event_type=wait_type,
             wait_event=wait_event,
+            backend_start=_connected(who, start),
         )
 
-    def _chain_backend(self, session: _ChainSession, start: datetime) -> PgBackend:
+    def _chain_backend(self, session: ChainSession, start: datetime) -> PgBackend:
         cached = self._chain_memo.get(session.identity.pid)
         if cached is None or cached[0] != start:
             cached = self._chain_memo[session.identity.pid] = (start, self._make_chain(session, start))
         return cached[1]
 
-    def _make_chain(self, session: _ChainSession, start: datetime) -> PgBackend:
+    def _make_chain(self, session: ChainSession, start: datetime) -> PgBackend:
         spec, who = session.spec, session.identity
         since = start + timedelta(seconds=session.arrives)
         idle = spec.state.startswith("idle")
@@ -210,7 +249,13 @@ class PostgresTimeline:
             wait_event_type=wait_type,
             wait_event=wait_event,
             blocked_by=session.blocked_by,
+            backend_start=since - timedelta(seconds=who.key % 600),
         )
+
+
+def _connected(who: _Identity, start: datetime) -> datetime:
+    """A pooled connection was opened some hours before the drill began, and stays open."""
+    return start - timedelta(seconds=3600 + who.key % 86_400)
 
 
 def _active_wait(h: int) -> tuple[str, str]:

@@ -103,6 +103,8 @@ class PostgresSpec:
     """(application_name, user) pairs the generic backends are drawn from."""
     backends: tuple[tuple[str, int], ...]
     queries: tuple[str, ...]
+    replicas: tuple[str, ...] = ()
+    """The application_name of each streaming standby."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,9 @@ from typing import Any
 
 from modulo_watch.collectors.clock import Clock
 from modulo_watch.collectors.models import PgBackend, PgSnapshot, SourceName
-from modulo_watch.collectors.postgres.connection import CONNECT_TIMEOUT, PgConnection, PostgresError
+from modulo_watch.collectors.postgres.connection import CONNECT_TIMEOUT, PgConnection
+from modulo_watch.collectors.postgres.detail import PostgresError
+from modulo_watch.collectors.postgres.overview import OverviewReader
 from modulo_watch.config import PostgresSettings
 
 # Beyond the connect and statement timeouts the server enforces: a network that stops answering.
@@ -20,16 +22,20 @@ class PostgresCollector:
 
     def __init__(self, settings: PostgresSettings, clock: Clock) -> None:
         self.interval = settings.interval
-        # A fetch may have to connect, learn the server, then query: each bounded on its own.
-        self.timeout = CONNECT_TIMEOUT + 2 * settings.statement_timeout_ms / 1000 + TIMEOUT_SLACK
+        # A fetch may have to connect, learn the server, then run its queries: each bounded on its own.
+        queries = 2 + OverviewReader.QUERIES_PER_READ  # the server's, the activity, the overview's
+        self.timeout = CONNECT_TIMEOUT + queries * settings.statement_timeout_ms / 1000 + TIMEOUT_SLACK
         self._clock = clock
         self._connection = PgConnection(settings)
+        self._overview = OverviewReader(self._connection)
 
     async def fetch(self) -> PgSnapshot:
         try:
             session = await self._connection.session()
             rows = await self._connection.fetchall(session.connection, session.sql["activity"])
             backends = tuple(backend(row) for row in rows)
+            now = self._clock.now()
+            overview = await self._overview.read(session, now)
         except PostgresError:
             raise  # the next fetch reconnects if this closed the connection
         except BaseException:
@@ -37,10 +43,11 @@ class PostgresCollector:
             await self._connection.discard()
             raise
         return PgSnapshot(
-            collected_at=self._clock.now(),
+            collected_at=now,
             server_version=session.server_version,
             max_connections=session.max_connections,
             backends=backends,
+            overview=overview,
         )
 
     async def aclose(self) -> None:
@@ -61,6 +68,7 @@ def backend(row: Mapping[str, Any]) -> PgBackend:
         wait_event_type=str(row["wait_event_type"]),
         wait_event=str(row["wait_event"]),
         blocked_by=tuple(sorted(int(pid) for pid in row["blocked_by"])),
+        backend_start=_timestamp(row["backend_start"]),
     )
 
 

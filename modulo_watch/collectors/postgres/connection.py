@@ -6,21 +6,19 @@ import os
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import DictRow, dict_row
 
+from modulo_watch.collectors.postgres.detail import PostgresError
 from modulo_watch.collectors.postgres.queries import QUERIES, load_sql, major_version
 from modulo_watch.config import REDACTED, PostgresSettings, redact_dsn
 
 APPLICATION_NAME = "modulo-watch"
 CONNECT_TIMEOUT = 5  # seconds; libpq counts whole seconds, at least 2
-
-
-class PostgresError(Exception):
-    """A failure of the source, its message safe to show (no password)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +28,7 @@ class PgSession:
     connection: psycopg.AsyncConnection[DictRow]
     server_version: str
     max_connections: int
+    started_at: datetime
     sql: Mapping[str, str]  # query name -> the SQL for this server's version
 
 
@@ -59,8 +58,9 @@ def _secrets(dsn: str | None, env: Mapping[str, str]) -> tuple[str, ...]:
 class PgConnection:
     """Connects on first use and again after a failure; the runner spaces the attempts out."""
 
-    def __init__(self, settings: PostgresSettings) -> None:
+    def __init__(self, settings: PostgresSettings, dbname: str | None = None) -> None:
         self._settings = settings
+        self._dbname = dbname  # another database than the DSN's, with everything else the same
         self._secrets = _secrets(settings.dsn, os.environ)
         self._session: PgSession | None = None
 
@@ -73,6 +73,8 @@ class PgConnection:
         conninfo = self._settings.dsn or ""  # "": libpq reads PGHOST, PGSERVICE, .pgpass and the rest
         try:
             user_options = str(conninfo_to_dict(conninfo).get("options") or "")
+            if self._dbname is not None:
+                conninfo = make_conninfo(conninfo, dbname=self._dbname)
         except psycopg.ProgrammingError:
             raise PostgresError("the PostgreSQL DSN cannot be parsed; see --check-config") from None
         options = session_options(self._settings, user_options or os.environ.get("PGOPTIONS"))
@@ -97,17 +99,30 @@ class PgConnection:
         major = major_version(connection.info.server_version)
         sql = {query: load_sql(query, major) for query in QUERIES}
         row = await self.fetchone(connection, sql["server"])
-        return PgSession(connection, str(row["server_version"]), int(row["max_connections"]), sql)
+        started_at = row["started_at"]
+        if not isinstance(started_at, datetime):
+            raise PostgresError(f"expected the server's start time, got {type(started_at).__name__}")
+        return PgSession(connection, str(row["server_version"]), int(row["max_connections"]), started_at, sql)
 
-    async def fetchone(self, connection: psycopg.AsyncConnection[DictRow], sql: str) -> DictRow:
-        rows = await self.fetchall(connection, sql)
+    async def fetchone(
+        self,
+        connection: psycopg.AsyncConnection[DictRow],
+        sql: str,
+        params: Mapping[str, object] | None = None,
+    ) -> DictRow:
+        rows = await self.fetchall(connection, sql, params)
         if len(rows) != 1:
             raise PostgresError(f"expected one row, got {len(rows)}")
         return rows[0]
 
-    async def fetchall(self, connection: psycopg.AsyncConnection[DictRow], sql: str) -> list[DictRow]:
+    async def fetchall(
+        self,
+        connection: psycopg.AsyncConnection[DictRow],
+        sql: str,
+        params: Mapping[str, object] | None = None,
+    ) -> list[DictRow]:
         try:
-            cursor = await connection.execute(sql.encode())
+            cursor = await connection.execute(sql.encode(), params)
             return await cursor.fetchall()
         except psycopg.Error as err:
             raise self.error(err) from None

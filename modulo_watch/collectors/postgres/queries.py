@@ -11,8 +11,18 @@ SUPPORTED_MAJORS = range(OLDEST_MAJOR, NEWEST_MAJOR + 1)
 _FILES: dict[str, tuple[tuple[int, str], ...]] = {
     "server": ((OLDEST_MAJOR, "server.sql"),),
     "activity": ((OLDEST_MAJOR, "activity.sql"),),
+    "databases": ((OLDEST_MAJOR, "databases.sql"),),
+    "database_sizes": ((OLDEST_MAJOR, "database_sizes.sql"),),
+    "replication": ((OLDEST_MAJOR, "replication.sql"),),
+    "recovery": ((OLDEST_MAJOR, "recovery.sql"),),
+    "locks": ((OLDEST_MAJOR, "locks.sql"), (14, "locks_14.sql")),
+    "cancel": ((OLDEST_MAJOR, "cancel.sql"),),
+    "terminate": ((OLDEST_MAJOR, "terminate.sql"),),
 }
 QUERIES = tuple(_FILES)
+# Run only when the responder opens a backend or acts on it, never by the refresh.
+ON_DEMAND_QUERIES = frozenset({"locks", "cancel", "terminate"})
+REFRESH_QUERIES = tuple(query for query in QUERIES if query not in ON_DEMAND_QUERIES)
 
 
 class UnsupportedServer(Exception):

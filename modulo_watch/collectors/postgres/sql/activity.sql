@@ -12,9 +12,12 @@ SELECT
     coalesce(a.query, '') AS query,
     a.query_start,
     a.xact_start,
+    a.backend_start,
     coalesce(a.wait_event_type, '') AS wait_event_type,
     coalesce(a.wait_event, '') AS wait_event,
-    CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) ELSE '{}' END AS blocked_by
+    CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) ELSE '{}' END AS blocked_by,
+    coalesce(a.backend_xid::text, '') AS xid,
+    coalesce(a.backend_xmin::text, '') AS xmin
 FROM pg_stat_activity AS a
 WHERE coalesce(a.backend_type = 'client backend', a.datid IS NOT NULL AND a.usesysid IS NOT NULL)
     AND a.pid <> pg_backend_pid()
