@@ -1,4 +1,4 @@
-"""The lock tree: roots first, every waiter under each of its blockers, totals of sessions held up."""
+"""The lock tree: roots first, every waiter under each root it waits on, totals of sessions held up."""
 
 from __future__ import annotations
 
@@ -28,6 +28,18 @@ def test_a_waiter_on_two_blockers_is_under_both_and_its_own_waiters_once() -> No
         (30, 2, 0, False),
         (11, 0, 2, False),
         (20, 1, 1, True),
+    ]
+
+
+def test_a_queue_of_waiters_each_on_all_ahead_of_it_is_drawn_once_each() -> None:
+    # Row-lock waiters: each waits on the holder's transaction and on every waiter queued before it.
+    sessions = [session(1), session(2, 1), session(3, 2), session(4, 2, 3), session(5, 2, 3, 4)]
+    assert drawn(sessions) == [
+        (1, 0, 4, False),
+        (2, 1, 3, False),
+        (3, 2, 2, False),
+        (4, 3, 1, False),
+        (5, 4, 0, False),
     ]
 
 

@@ -48,7 +48,12 @@ def unlisted(pid: int) -> PgBackend:
 
 
 def lock_tree(backends: Iterable[PgBackend]) -> list[LockNode]:
-    """The tree in drawing order: roots (blocking, not blocked) holding up the most first."""
+    """The tree in drawing order: roots (blocking, not blocked) holding up the most first.
+
+    A session waiting on several blockers is drawn in full under the first; under each other root it is
+    drawn again, marked ``repeated``, so every root shows all it holds up. Within one root's tree it is
+    drawn once: a queue of row-lock waiters each waits on all ahead of it, and would fill the screen.
+    """
     backends = list(backends)
     by_pid = {backend.pid: backend for backend in backends}
     waiting = waiters_of(backends)
@@ -60,15 +65,18 @@ def lock_tree(backends: Iterable[PgBackend]) -> list[LockNode]:
     nodes: list[LockNode] = []
     drawn: set[int] = set()
 
-    def draw(backend: PgBackend, depth: int) -> None:
+    def draw(backend: PgBackend, depth: int, tree: set[int]) -> None:
+        if backend.pid in tree:
+            return  # already under another of its blockers in this tree, whose WAIT column names them all
+        tree.add(backend.pid)
         repeated = backend.pid in drawn
         nodes.append(LockNode(backend, depth, counts.get(backend.pid, 0), repeated))
         if repeated:
             return
         drawn.add(backend.pid)
         for waiter in waiting.get(backend.pid, ()):
-            draw(waiter, depth + 1)
+            draw(waiter, depth + 1, tree)
 
     for root in roots:
-        draw(root, 0)
+        draw(root, 0, set())
     return nodes
