@@ -59,6 +59,13 @@ class Sources:
         return self.pg_inspector_made
 
     @property
+    def watches_kubernetes(self) -> bool:
+        """A drill always has a cluster; live, only a configured one."""
+        return self.scenario is not None or (
+            self.settings is not None and self.settings.kubernetes.configured
+        )
+
+    @property
     def drill_clock(self) -> DrillClock | None:
         return self.clock if isinstance(self.clock, DrillClock) else None
 

@@ -111,7 +111,9 @@ class WarRoomApp(App[int]):
         self._repaint_changed()
         self._tick()
         self.set_interval(1.0, self._tick)
-        self.focus_pane("pods")
+        # Watching PostgreSQL alone, the Kubernetes panes would be empty: the Postgres pane takes their room.
+        self.screen.set_class(not self.sources.watches_kubernetes, "-no-kube")
+        self.focus_pane("pods" if self.sources.watches_kubernetes else "postgres")
         # Collectors start after the first frame, so a slow source can never hold it back.
         self.call_after_refresh(self._start_collectors)
 
@@ -208,9 +210,11 @@ class WarRoomApp(App[int]):
     # --- keys ---------------------------------------------------------------------------------------------
 
     def focus_pane(self, pane: str) -> None:
+        region = self.query_one(f"#{pane}-pane", Widget)
+        if not all(node.display for node in region.ancestors_with_self if isinstance(node, Widget)):
+            return  # a pane the layout leaves out
         if pane in KUBE_VIEWS:
             self.query_one(ContentSwitcher).current = f"{pane}-pane"
-        region = self.query_one(f"#{pane}-pane", Widget)
         if region.can_focus:
             region.focus()
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -92,7 +93,7 @@ def test_line_one_counts_the_sessions_with_the_oldest_idle_transaction_and_the_l
     text = overview(snapshot(BUSY, backends), PALETTE)
 
     assert line(text, 0) == (
-        "PG 15.8 up 3d4h  conns 5/200 (2%)  active 2  waiting 1  idle in tx 2 (oldest 4m12s)"
+        "PG 15.8 up 3d4h  conns 5/200 (2%)  waiting 1  active 2  idle in tx 2 (oldest 4m12s)"
         "  longest tx 6m00s  idle 1"
     )
     assert PALETTE.error in style_of(text, "longest tx")
@@ -159,7 +160,7 @@ def test_what_the_role_may_not_read_says_so_instead_of_failing() -> None:
     hidden = (session(1, ""), session(2, ""), session(3, "active", 1))
     text = overview(snapshot(info, hidden), PALETTE)
 
-    assert "conns 3/200 (2%) 2 hidden n/a (no privilege)  active 1" in line(text, 0)
+    assert "conns 3/200 (2%) 2 hidden n/a (no privilege)  waiting 0  active 1" in line(text, 0)
     assert "db 8.0 MB (1 n/a (no privilege))" in line(text, 1)
     assert "replicas: r1 n/a (no privilege)" in line(text, 1)
     only_unreadable = PgOverview(NOW, databases=(PgDatabaseSize("shop", None),))
@@ -233,3 +234,9 @@ async def test_the_drill_shows_the_same_overview_during_connection_exhaustion(tm
     for figure in ("commits/s ", "rollbacks/s ", "cache ", "deadlocks 0", "temp files +", "db ", "/h"):
         assert figure in server
     assert "replicas: dr-replica " in server
+
+
+def test_a_packagers_version_string_shows_as_the_version_alone() -> None:
+    packaged = replace(snapshot(BUSY), server_version="15.18 (Debian 15.18-1.pgdg120+1)")
+
+    assert line(overview(packaged, PALETTE), 0).startswith("PG 15.18 up 3d4h  conns")

@@ -234,7 +234,9 @@ class PostgresPane(FilteredPane):
         table = self.query_one(VirtualTable)
         table.empty_message = "no backend matches" if self.needle else "no active backends"
         table.set_rows(rows)
-        summary = Text(f"{len(rows)} {'shown' if self._view.show_idle or self.needle else 'active'}", "bold")
+        # Counted as listed: the chains and every backend not idle (or every backend, with idle shown).
+        listed = "match" if self.needle else "backends" if self._view.show_idle else "not idle"
+        summary = Text(f"{len(rows)} {listed}", "bold")
         summary.append(f"  by {self._view.order.value}", self.palette.muted)
         if self._view.show_idle:
             summary.append("  idle shown", self.palette.muted)

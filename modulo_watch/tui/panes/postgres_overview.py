@@ -42,8 +42,8 @@ def sessions_line(snapshot: PgSnapshot, palette: Palette) -> Text:
     parts = [
         *identity(snapshot, palette),
         connections(snapshot, palette),
-        Text(f"active {counts.get('active', 0)}"),
         Text(f"waiting {snapshot.waiting}", f"bold {palette.error}" if snapshot.waiting else palette.muted),
+        Text(f"active {counts.get('active', 0)}"),
         idle_in_transaction(idle_in_tx, now, palette),
         longest_transaction(in_tx, now, palette),
         Text(f"idle {counts.get('idle', 0)}", palette.muted),
@@ -52,7 +52,9 @@ def sessions_line(snapshot: PgSnapshot, palette: Palette) -> Text:
 
 
 def identity(snapshot: PgSnapshot, palette: Palette) -> list[Text]:
-    parts = [inert(f"PG {snapshot.server_version}", "bold", max_length=24)]
+    # "15.18 (Debian 15.18-1.pgdg120+1)": the version is the first word, the packager's note is noise here.
+    version = snapshot.server_version.split(" ", 1)[0]
+    parts = [inert(f"PG {version}", "bold", max_length=24)]
     info = snapshot.overview
     if info is None:
         return parts
