@@ -16,6 +16,7 @@ from modulo_watch.tui.screens.confirm import ConfirmScreen
 from modulo_watch.tui.screens.pg_backend import BackendScreen
 from modulo_watch.widgets.table import VirtualTable
 from modulo_watch.widgets.table_layout import Row
+from tests.fakes import EPOCH
 from tests.tui.support import drill_app, screen_text, wait_until
 
 
@@ -133,3 +134,20 @@ async def test_e_shows_idle_backends_s_sorts_by_state_and_slash_filters(tmp_path
         await pilot.press("slash", *"modulo_worker", "enter")
         users = {b.pid: b.user for b in snapshot.backends}
         assert pane_pids(app) and all(users[pid] == "modulo_worker" for pid in pane_pids(app))
+
+
+async def test_with_an_incident_open_the_action_goes_on_its_timeline(tmp_path: Path) -> None:
+    app = drill_app(tmp_path, scenario="db-connections", minute=6)
+    incident = app.journal.declare("Orders locked", "P1", EPOCH, drill=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        root = await focus_the_chain(pilot, app)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: bool(app._notifications), "the outcome")
+        assert pane_pids(app)[0] == root.pid, "cancelling an idle transaction stops nothing: it still blocks"
+
+    entries = list(read_entries(tmp_path / f"{incident.id}.jsonl"))
+    assert [entry["kind"] for entry in entries] == ["declared", "action"]
+    assert entries[1]["action"] == "pg_cancel_backend" and f"pid {root.pid}" in entries[1]["target"]
+    assert not (tmp_path / "actions.jsonl").exists()
