@@ -60,10 +60,8 @@ class Sources:
 
     @property
     def watches_kubernetes(self) -> bool:
-        """A drill always has a cluster; live, only a configured one."""
-        return self.scenario is not None or (
-            self.settings is not None and self.settings.kubernetes.configured
-        )
+        """Live, only with a configured cluster; a drill (no live settings) always has one."""
+        return self.settings is None or self.settings.kubernetes.configured
 
     @property
     def drill_clock(self) -> DrillClock | None:

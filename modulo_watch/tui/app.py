@@ -211,10 +211,14 @@ class WarRoomApp(App[int]):
 
     def focus_pane(self, pane: str) -> None:
         region = self.query_one(f"#{pane}-pane", Widget)
-        if not all(node.display for node in region.ancestors_with_self if isinstance(node, Widget)):
-            return  # a pane the layout leaves out
+        # A pane the layout leaves out (the Kubernetes ones, watching PostgreSQL alone) takes no focus.
         if pane in KUBE_VIEWS:
-            self.query_one(ContentSwitcher).current = f"{pane}-pane"
+            switcher = self.query_one(ContentSwitcher)
+            if not switcher.display:
+                return
+            switcher.current = f"{pane}-pane"
+        elif not region.display:
+            return
         if region.can_focus:
             region.focus()
             return
