@@ -95,8 +95,9 @@ def tree_row(node: LockNode, index: int, now: datetime, palette: Palette) -> Row
     cells = list(backend_cells(backend, now, palette))
     if node.depth == 0:
         cells[1] = Text(f"▲ blocks {node.blocks}", f"bold {palette.error}")
-    if node.repeated:  # drawn in full under its first blocker
-        cells[3] = Text("(its waiters: see above)", palette.muted)
+    if node.repeated:  # drawn in full under its first root
+        note = "↑ above, with its waiters · " if node.blocks else "↑ also above · "
+        cells[3] = Text.assemble((note, palette.muted), inert(backend.query, palette.muted))
     pid = Text(f"{branch}{backend.pid}", f"bold {palette.error}" if node.depth == 0 else "")
     return Row(key=f"{backend.pid}#{index}" if node.repeated else str(backend.pid), cells=(pid, *cells))
 
