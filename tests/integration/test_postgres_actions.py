@@ -28,7 +28,6 @@ from tests.integration.pg_support import (
     until,
 )
 from tests.pg_server import PgServer
-from tests.unit.test_postgres_queries import PG_LOCKS_COLUMNS
 
 
 def inspector_for(dsn: str) -> LivePgInspector:
@@ -164,13 +163,3 @@ async def test_a_monitoring_role_may_not_signal_a_superuser_backend_and_says_why
             await limited.act(PgAction.CANCEL, target)
     finally:
         await limited.aclose()
-
-
-def test_the_pg_locks_columns_the_sql_is_checked_against_match_a_real_server(admin_dsn: str) -> None:
-    with psycopg.connect(admin_dsn) as connection:
-        major = connection.info.server_version // 10_000
-        rows = connection.execute(
-            b"SELECT attname FROM pg_attribute WHERE attrelid = 'pg_locks'::regclass AND attnum > 0"
-        ).fetchall()
-
-    assert {name for (name,) in rows} == PG_LOCKS_COLUMNS[major]

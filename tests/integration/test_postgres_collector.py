@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
 from modulo_watch.collectors.clock import SystemClock
@@ -15,7 +14,6 @@ from modulo_watch.collectors.runner import SourceRunner
 from modulo_watch.config import PostgresSettings
 from tests.integration.pg_support import LONG_QUERY, Sessions, by_pid, collector_for, until
 from tests.pg_server import PgServer
-from tests.unit.test_postgres_queries import PG_STAT_ACTIVITY_COLUMNS
 
 
 async def test_a_long_query_shows_as_active_with_its_text_and_client(
@@ -163,13 +161,3 @@ async def test_a_stopped_server_turns_the_source_stale_and_it_recovers_by_itself
         assert hub.snapshot(SourceName.POSTGRES) is not live
     finally:
         await collector.aclose()
-
-
-def test_the_catalog_columns_the_sql_is_checked_against_match_a_real_server(admin_dsn: str) -> None:
-    with psycopg.connect(admin_dsn) as connection:
-        major = connection.info.server_version // 10_000
-        rows = connection.execute(
-            b"SELECT attname FROM pg_attribute WHERE attrelid = 'pg_stat_activity'::regclass AND attnum > 0"
-        ).fetchall()
-
-    assert {name for (name,) in rows} == PG_STAT_ACTIVITY_COLUMNS[major]

@@ -16,11 +16,6 @@ from modulo_watch.collectors.models import PgOverview
 from modulo_watch.collectors.postgres.collector import PostgresCollector
 from tests.integration.pg_support import POLL, collector_for, until
 from tests.pg_server import PgServer, PgStandby
-from tests.unit.test_postgres_overview_sql import (
-    PG_DATABASE_COLUMNS,
-    PG_STAT_DATABASE_COLUMNS,
-    PG_STAT_REPLICATION_COLUMNS,
-)
 
 DEADLINE = 20.0  # the server flushes a live session's statistics every second or so, an idle one's later
 
@@ -210,25 +205,3 @@ async def test_a_streaming_standby_is_listed_with_its_lag_and_reports_itself_as_
     assert itself.in_recovery
     assert itself.standby_delay_seconds is not None and itself.standby_delay_seconds >= 0
     assert itself.replicas == ()
-
-
-@pytest.mark.parametrize(
-    ("view", "columns"),
-    [
-        ("pg_stat_database", PG_STAT_DATABASE_COLUMNS),
-        ("pg_stat_replication", PG_STAT_REPLICATION_COLUMNS),
-        ("pg_database", PG_DATABASE_COLUMNS),
-    ],
-)
-def test_the_catalog_columns_the_overview_sql_is_checked_against_match_a_real_server(
-    pg_server: PgServer, view: str, columns: dict[int, frozenset[str]]
-) -> None:
-    with psycopg.connect(pg_server.dsn()) as connection:
-        major = connection.info.server_version // 10_000
-        rows = connection.execute(
-            b"SELECT attname FROM pg_attribute"
-            b" WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-            (view,),
-        ).fetchall()
-
-    assert {name for (name,) in rows} == columns[major]
