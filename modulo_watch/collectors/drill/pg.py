@@ -83,7 +83,8 @@ class PostgresTimeline:
 
     def snapshot(self, at: float, start: datetime) -> PgSnapshot:
         chain = [s for s in self._chains if s.arrives <= at < s.leaves]
-        backends = [self._chain_backend(s, start) for s in chain]
+        present = {s.identity.pid for s in chain}
+        backends = [self._still_blocked(self._chain_backend(s, start), present) for s in chain]
         for state, count in self._counts(at, room=self._spec.max_connections - len(chain)).items():
             generic = (self._generic(state, j, at, start) for j in range(count))
             backends.extend(b for b in generic if self._terminated.get(b.pid, _NEVER) > at)
@@ -95,6 +96,13 @@ class PostgresTimeline:
             backends=tuple(backends),
             overview=drill_overview(self._spec, self._seed, at, start, backends),
         )
+
+    @staticmethod
+    def _still_blocked(backend: PgBackend, present: set[int]) -> PgBackend:
+        """A blocker the responder took away no longer blocks: pg_blocking_pids names only the living."""
+        if all(pid in present for pid in backend.blocked_by):
+            return backend
+        return replace(backend, blocked_by=tuple(pid for pid in backend.blocked_by if pid in present))
 
     def chain_session(self, pid: int, at: float) -> ChainSession | None:
         """The lock-chain session with ``pid`` at drill time ``at``, if one is connected then."""
