@@ -14,8 +14,10 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 from modulo_watch import __version__
 from modulo_watch.config import (
@@ -24,6 +26,7 @@ from modulo_watch.config import (
     default_config_path,
     display_path,
     load_settings,
+    redact_url,
     render_settings,
     with_kube_context,
 )
@@ -71,6 +74,8 @@ class Options:
     check_config: bool
     context: str | None = None  # a kubeconfig context instead of [kubernetes] context
     dsn: str | None = None  # a PostgreSQL DSN instead of [postgres] dsn
+    prometheus: str | None = None  # a Prometheus URL instead of [prometheus] url
+    alertmanager: str | None = None  # an Alertmanager URL instead of [alertmanager] url
 
 
 def _positive_float(text: str) -> float:
@@ -92,6 +97,14 @@ def _context_name(text: str) -> str:
 def _dsn(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError('expected a PostgreSQL DSN, e.g. "host=db1 dbname=app user=monitor"')
+    return text
+
+
+def _http_url(example: str, text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        shown = json.dumps(redact_url(text))
+        raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, e.g. {example}, got {shown}")
     return text
 
 
@@ -135,6 +148,19 @@ def _parser() -> _Parser:
         " variables); keep the password in ~/.pgpass, not here",
     )
     parser.add_argument(
+        "--prometheus",
+        type=partial(_http_url, "http://prometheus:9090"),
+        metavar="URL",
+        help="the Prometheus server to query for the error rate (default: [prometheus] url)",
+    )
+    parser.add_argument(
+        "--alertmanager",
+        type=partial(_http_url, "http://alertmanager:9093"),
+        metavar="URL",
+        help="the Alertmanager to read alerts from and acknowledge them in (default: [alertmanager] url;"
+        " without one, alerts are read from Prometheus)",
+    )
+    parser.add_argument(
         "--check-config",
         action="store_true",
         help="validate the settings, print them with secrets redacted, and exit",
@@ -151,6 +177,10 @@ def parse_args(argv: Sequence[str]) -> Options:
         raise UsageError("--context: a drill watches no cluster; drop --context or --drill")
     if namespace.dsn is not None and namespace.drill is not None:
         raise UsageError("--dsn: a drill watches no database; drop --dsn or --drill")
+    if namespace.prometheus is not None and namespace.drill is not None:
+        raise UsageError("--prometheus: a drill makes its own metrics; drop --prometheus or --drill")
+    if namespace.alertmanager is not None and namespace.drill is not None:
+        raise UsageError("--alertmanager: a drill makes its own alerts; drop --alertmanager or --drill")
     return Options(
         config=namespace.config,
         drill=namespace.drill,
@@ -158,6 +188,8 @@ def parse_args(argv: Sequence[str]) -> Options:
         check_config=namespace.check_config,
         context=namespace.context,
         dsn=namespace.dsn,
+        prometheus=namespace.prometheus,
+        alertmanager=namespace.alertmanager,
     )
 
 
@@ -169,6 +201,10 @@ def prepare(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Settings, Opti
         settings = with_kube_context(settings, options.context)
     if options.dsn is not None:
         settings = replace(settings, postgres=replace(settings.postgres, dsn=options.dsn))
+    if options.prometheus is not None:
+        settings = replace(settings, prometheus=replace(settings.prometheus, url=options.prometheus))
+    if options.alertmanager is not None:
+        settings = replace(settings, alertmanager=replace(settings.alertmanager, url=options.alertmanager))
     return settings, options
 
 

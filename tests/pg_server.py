@@ -8,15 +8,14 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import psycopg
+
+from tests.throwaway import START_TIMEOUT, ThrowawayServer, free_port
 
 
 def _bin_dir() -> Path:
@@ -32,21 +31,13 @@ def _bin_dir() -> Path:
 
 BIN_DIR = _bin_dir()
 SUPERUSER = "postgres"
-START_TIMEOUT = 30.0
 
 
 class PgServerUnavailable(RuntimeError):
     """The server binaries (or, as root, the ``postgres`` user) are missing."""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class PgServer:
+class PgServer(ThrowawayServer):
     """``with PgServer() as server:`` gives a running server; ``stop()`` and ``start()`` it at will."""
 
     def __init__(self) -> None:
@@ -56,7 +47,7 @@ class PgServer:
         self._owner = self._os_user()
         self.root = Path(tempfile.mkdtemp(prefix="modulo-watch-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         try:
             if self._owner is not None:
                 os.chown(self.root, self._owner.pw_uid, self._owner.pw_gid)
@@ -128,26 +119,6 @@ class PgServer:
     def running(self) -> bool:
         return (self.data / "postmaster.pid").exists()
 
-    def close(self) -> None:
-        try:
-            if self.running():
-                self.stop()
-        finally:
-            shutil.rmtree(self.root, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
 
 class PgStandby(PgServer):
     """A streaming standby of ``primary``: a base backup of it (with ``-R``) on a free port of its own."""
@@ -156,7 +127,7 @@ class PgStandby(PgServer):
         self._owner = self._os_user()
         self.root = Path(tempfile.mkdtemp(prefix="modulo-watch-pg-standby-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         try:
             if self._owner is not None:
                 os.chown(self.root, self._owner.pw_uid, self._owner.pw_gid)

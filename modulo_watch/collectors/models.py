@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 import msgspec
 
@@ -394,22 +395,54 @@ class MetricsSnapshot:
     window_seconds: int = 15 * 60
 
 
+class AlertState(StrEnum):
+    """An alert's state: Alertmanager's three, and Prometheus' pending (its "firing" reads as active)."""
+
+    ACTIVE = "active"  # firing, neither silenced nor inhibited
+    SUPPRESSED = "suppressed"  # silenced or inhibited
+    UNPROCESSED = "unprocessed"  # received, not yet routed
+    PENDING = "pending"  # Prometheus: its condition holds, not yet for its `for:` duration
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """A silence modulo-watch made to acknowledge an alert: who, why, and until when."""
+
+    silence_id: str
+    by: str
+    until: datetime
+    comment: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Alert:
     fingerprint: str
     name: str
     severity: str
-    state: str
+    state: str  # an AlertState value
     starts_at: datetime
     summary: str = ""
     labels: tuple[tuple[str, str], ...] = ()
     runbook_url: str = ""
+    description: str = ""
+    annotations: tuple[tuple[str, str], ...] = ()
+    generator_url: str = ""
+    silenced_by: tuple[str, ...] = ()  # silence ids
+    inhibited_by: tuple[str, ...] = ()  # fingerprints of the inhibiting alerts
+    acknowledgement: Acknowledgement | None = None  # the latest-ending one, when acknowledged
+
+
+AlertOrigin = Literal["alertmanager", "prometheus"]
 
 
 @dataclass(frozen=True, slots=True)
 class AlertSnapshot:
+    """Every alert the source holds. From Prometheus (no Alertmanager configured) nothing can be silenced."""
+
     collected_at: datetime
     alerts: tuple[Alert, ...] = field(default_factory=tuple)
+    origin: AlertOrigin = "alertmanager"
+    unreadable: int = 0  # alerts left out because the source sent them in a shape that cannot be read
 
 
 Snapshot = (

@@ -169,6 +169,11 @@ def live_sources(settings: Settings) -> Sources:
         runners += [SourceRunner(collector, hub, clock) for collector in kube_collectors(settings, clock)]
     if settings.postgres.configured:
         runners.append(SourceRunner(postgres_collector(settings, clock), hub, clock))
+    if settings.prometheus.configured:
+        runners.append(SourceRunner(prometheus_collector(settings, clock), hub, clock))
+    alerts = alerts_collector(settings, clock)
+    if alerts is not None:
+        runners.append(SourceRunner(alerts, hub, clock))
     live = {runner.source for runner in runners}
     for source in SourceName:
         if source not in live:
@@ -213,6 +218,27 @@ def postgres_collector(settings: Settings, clock: Clock) -> Collector:
     from modulo_watch.collectors.postgres.collector import PostgresCollector
 
     return PostgresCollector(settings.postgres, clock)
+
+
+def prometheus_collector(settings: Settings, clock: Clock) -> Collector:
+    # Imported here, like the others; prometheus-api-client itself waits for the first query.
+    from modulo_watch.collectors.prometheus.collector import PrometheusCollector
+
+    return PrometheusCollector(settings.prometheus, clock)
+
+
+def alerts_collector(settings: Settings, clock: Clock) -> Collector | None:
+    """Alertmanager's alerts; without one, Prometheus' own (nothing to silence them with); else None."""
+    # Imported here: httpx is only loaded when there are alerts to read.
+    if settings.alertmanager.configured:
+        from modulo_watch.collectors.alertmanager.collector import AlertmanagerCollector
+
+        return AlertmanagerCollector(settings.alertmanager, clock)
+    if settings.prometheus.configured:
+        from modulo_watch.collectors.alertmanager.prometheus import PrometheusAlertsCollector
+
+        return PrometheusAlertsCollector(settings.prometheus, clock)
+    return None
 
 
 def kube_inspector(settings: Settings) -> PodInspector:

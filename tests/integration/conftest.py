@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, suppress
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import AsyncExitStack, ExitStack, suppress
+from typing import Any
 
 import psycopg
 import pytest
 
 from modulo_watch.collectors.postgres.collector import PostgresCollector
+from tests.alertmanager_server import AlertmanagerServer, AlertmanagerUnavailable
+from tests.exporter import Exporter
 from tests.integration.pg_support import Sessions, collector_for
 from tests.pg_server import PgServer, PgServerUnavailable
+from tests.prometheus_server import PrometheusServer, PrometheusUnavailable
 
 
 def _new_pg_server() -> PgServer:
@@ -86,3 +90,58 @@ async def collector(admin_dsn: str) -> AsyncIterator[PostgresCollector]:
     made = collector_for(admin_dsn)
     yield made
     await made.aclose()
+
+
+def _new_alertmanager() -> AlertmanagerServer:
+    try:
+        return AlertmanagerServer()
+    except AlertmanagerUnavailable as err:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must test against a real Alertmanager: {err}")
+        pytest.skip(f"no Alertmanager to start: {err}")
+
+
+@pytest.fixture
+def alertmanager() -> Iterator[AlertmanagerServer]:
+    """An Alertmanager of the test's own (it starts in a fraction of a second): no alert or silence of one
+    test shows in another's, and a test may stop and start it."""
+    with _new_alertmanager() as server:
+        yield server
+
+
+MakePrometheus = Callable[..., PrometheusServer]
+
+
+@pytest.fixture
+def exporter() -> Iterator[Exporter]:
+    """modulo-api's request counters at a 2% error ratio, until the test scripts another."""
+    with Exporter(error_ratio=0.02) as made:
+        yield made
+
+
+@pytest.fixture
+def make_prometheus(exporter: Exporter) -> Iterator[MakePrometheus]:
+    """Starts a Prometheus scraping ``exporter``: ``make_prometheus(rules=[...], alertmanager_url=...)``.
+
+    Each test gets its own (it starts in a fraction of a second), so a stopped server or a scripted
+    ratio never leaks into another test.
+    """
+    with ExitStack() as servers:
+
+        def make(
+            rules: Sequence[dict[str, Any]] = (), alertmanager_url: str | None = None
+        ) -> PrometheusServer:
+            try:
+                server = PrometheusServer(exporter.address, rules, alertmanager_url)
+            except PrometheusUnavailable as err:
+                if os.environ.get("CI") == "true":
+                    pytest.fail(f"CI must test against a real Prometheus: {err}")
+                pytest.skip(f"no Prometheus to start: {err}")
+            return servers.enter_context(server)
+
+        yield make
+
+
+@pytest.fixture
+def prometheus(make_prometheus: MakePrometheus) -> PrometheusServer:
+    return make_prometheus()

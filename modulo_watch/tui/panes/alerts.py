@@ -7,9 +7,9 @@ from datetime import datetime
 from rich.text import Text
 from textual.app import ComposeResult
 
-from modulo_watch.collectors.models import Alert, AlertSnapshot, Snapshot, SourceName
+from modulo_watch.collectors.models import Alert, AlertSnapshot, AlertState, Snapshot, SourceName
 from modulo_watch.tui.panes.base import SourcePane, expect
-from modulo_watch.widgets.badges import Palette, severity_level, severity_text, since
+from modulo_watch.widgets.badges import Palette, format_age, severity_level, severity_text, since
 from modulo_watch.widgets.safe_text import inert
 from modulo_watch.widgets.table import VirtualTable
 from modulo_watch.widgets.table_layout import Column, Row
@@ -23,8 +23,15 @@ COLUMNS = (
 )
 
 
+def state_cell(alert: Alert, now: datetime, palette: Palette) -> Text:
+    """Acknowledged is a state of its own, not just "suppressed": with the time left until it fires again."""
+    ack = alert.acknowledgement
+    if ack is not None:
+        return Text(f"ack {format_age((ack.until - now).total_seconds())}", palette.accent)
+    return inert(alert.state, palette.muted if alert.state == AlertState.SUPPRESSED else "", max_length=10)
+
+
 def alert_row(alert: Alert, now: datetime, palette: Palette) -> Row:
-    state_style = palette.muted if alert.state == "suppressed" else ""
     return Row(
         key=alert.fingerprint,
         cells=(
@@ -32,7 +39,7 @@ def alert_row(alert: Alert, now: datetime, palette: Palette) -> Row:
             inert(alert.name, "bold", max_length=24),
             since(alert.starts_at, now),
             inert(alert.summary),
-            inert(alert.state, state_style, max_length=10),
+            state_cell(alert, now, palette),
         ),
     )
 

@@ -1,0 +1,1 @@
+"""The live Prometheus source: the error-ratio series for the Error rate pane."""
