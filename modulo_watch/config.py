@@ -539,7 +539,10 @@ def source_hint(settings: Settings, source: SourceName) -> str | None:
     if is_configured(settings, source):
         return None
     section, key, alternative = _SOURCE_KEYS[source]
-    return configure_hint(section, key, settings.source_file or default_config_path()) + alternative
+    hint = configure_hint(section, key, settings.source_file or default_config_path()) + alternative
+    if source is SourceName.ALERTS and settings.prometheus.configured:
+        return f"alerts come from Prometheus itself, without acknowledgements; for those, {hint}"
+    return hint
 
 
 # --- Redaction and --check-config output -----------------------------------------------------------------

@@ -454,4 +454,15 @@ def test_render_marks_sources_configured_or_not(tmp_path: Path) -> None:
 
     assert "[prometheus]\n# configured\n" in rendered
     assert "contexts = []\n" in rendered
+    assert (
+        "[alertmanager]\n# not configured: alerts come from Prometheus itself, without acknowledgements;"
+        f" for those, set [alertmanager] url in {path}"
+    ) in rendered
+
+
+def test_render_says_how_to_configure_alertmanager_without_prometheus(tmp_path: Path) -> None:
+    path = write(tmp_path, "[ui]\n")
+
+    rendered = render_settings(load_settings(path, {"HOME": str(tmp_path)}))
+
     assert f"[alertmanager]\n# not configured: set [alertmanager] url in {path}" in rendered
