@@ -219,14 +219,15 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
         """Replace every row. The table keeps a reference: do not mutate ``rows`` afterwards.
 
         The cursor stays on the row with the same key (or at the same index if that key is gone),
-        on the same line of the screen if it was on screen.
+        on the same line of the screen if it was on screen. A cursor on the first row stays on the
+        first row: what arrives on top (a new blocking chain, a new fault) comes into view, not above it.
         """
         old_key, old_cursor, old_count = self.cursor_key, self._cursor, len(self._rows)
         old_scroll_y = round(self.scroll_y)
         old_screen_line = self._cursor - old_scroll_y
         old_strips = {index: self._strips.get(index) for index in self._visible_indexes()}
         self._rows = rows
-        new_index = None if old_key is None else self._index_of(old_key, self._cursor)
+        new_index = None if old_key is None or old_cursor == 0 else self._index_of(old_key, self._cursor)
         self._cursor = min(self._cursor if new_index is None else new_index, max(len(rows) - 1, 0))
         self._strips.clear()
         self._update_virtual_size()

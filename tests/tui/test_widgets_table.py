@@ -128,6 +128,21 @@ async def test_cursor_follows_its_key_across_updates() -> None:
         assert table.cursor_key == "ns/pod-499"
 
 
+async def test_a_cursor_on_the_first_row_keeps_to_the_top_as_rows_arrive_above() -> None:
+    app = TableApp()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.table
+        table.set_rows(make_rows(100))
+        await pilot.pause()
+        assert table.cursor_index == 0
+
+        table.set_rows(make_rows(100, reverse=True))
+        await pilot.pause()
+
+        assert table.cursor_index == 0 and table.scroll_y == 0
+        assert table.cursor_key == "ns/pod-99", "the row now on top, in view"
+
+
 async def test_messages_highlight_and_select() -> None:
     app = TableApp()
     async with app.run_test(size=SIZE) as pilot:
