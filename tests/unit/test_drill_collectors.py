@@ -139,7 +139,11 @@ async def test_running_runners_ride_through_the_outage(scenario: Scenario) -> No
             recovered.set()
 
     hub.subscribe(record)
-    runners = [SourceRunner(c, hub, clock, rng=random.Random(5)) for c in drill_collectors(scenario, clock)]
+    collectors = drill_collectors(scenario, clock)
+    # Events are first told in a thread, taking real seconds while the runners spin the fake clock on:
+    # told once before they start, a slow machine does not race the deadline.
+    await asyncio.gather(*(collector.fetch() for collector in collectors))
+    runners = [SourceRunner(c, hub, clock, rng=random.Random(5)) for c in collectors]
     tasks = [asyncio.create_task(runner.run()) for runner in runners]
     try:
         await asyncio.wait_for(recovered.wait(), timeout=10)
