@@ -26,6 +26,9 @@ from modulo_watch.collectors.runner import Collector, SourceRunner
 from tests.fakes import EPOCH, FakeClock
 
 OUTAGE_START, OUTAGE_END = 10 * 60, 11 * 60 + 30  # bad-deploy drops the metrics source here
+# A safety net, not a timing: after the integration and TUI tests in the same process it has taken over
+# 10 s in CI (standalone, under 1 s); why is not known yet.
+RIDE_THROUGH_DEADLINE = 60.0
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +149,7 @@ async def test_running_runners_ride_through_the_outage(scenario: Scenario) -> No
     runners = [SourceRunner(c, hub, clock, rng=random.Random(5)) for c in collectors]
     tasks = [asyncio.create_task(runner.run()) for runner in runners]
     try:
-        await asyncio.wait_for(recovered.wait(), timeout=10)
+        await asyncio.wait_for(recovered.wait(), timeout=RIDE_THROUGH_DEADLINE)
     finally:
         for task in tasks:
             task.cancel()
