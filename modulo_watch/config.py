@@ -29,6 +29,13 @@ DEFAULT_ERROR_RATIO_QUERY = (
     'sum(rate(http_requests_total{job="modulo-api",status=~"5.."}[5m]))'
     ' / sum(rate(http_requests_total{job="modulo-api"}[5m]))'
 )
+DEFAULT_LATENCY_P95_QUERY = (
+    'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job="modulo-api"}[5m])))'
+)
+DEFAULT_LATENCY_P99_QUERY = (
+    'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="modulo-api"}[5m])))'
+)
+DEFAULT_REQUEST_RATE_QUERY = 'sum(rate(http_requests_total{job="modulo-api"}[5m]))'
 
 
 class ConfigError(Exception):
@@ -75,6 +82,9 @@ class PostgresSettings:
 class PrometheusSettings:
     url: str | None = None
     error_ratio_query: str = DEFAULT_ERROR_RATIO_QUERY
+    latency_p95_query: str = DEFAULT_LATENCY_P95_QUERY  # seconds
+    latency_p99_query: str = DEFAULT_LATENCY_P99_QUERY
+    request_rate_query: str = DEFAULT_REQUEST_RATE_QUERY  # requests per second
     interval: float = 15.0
 
     @property
@@ -86,6 +96,8 @@ class PrometheusSettings:
 class AlertmanagerSettings:
     url: str | None = None
     interval: float = 10.0
+    group_by: tuple[str, ...] = ("alertname", "severity")  # the labels the alerts pane groups by
+    ack_minutes: float = 15.0  # how long an acknowledgement (a silence) lasts
 
     @property
     def configured(self) -> bool:
@@ -97,11 +109,13 @@ class HealthCheck:
     name: str
     url: str
     timeout: float = 3.0
+    expect_status: tuple[int, ...] = ()  # empty: any 2xx; a redirect is ok only when listed here
 
 
 @dataclass(frozen=True, slots=True)
 class HealthSettings:
     checks: tuple[HealthCheck, ...] = ()
+    interval: float = 10.0
 
     @property
     def configured(self) -> bool:
@@ -208,6 +222,12 @@ def _seconds(value: object) -> float:
     return float(value)
 
 
+def _minutes(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 7 * 24 * 60:
+        raise _expected("a positive number of minutes, at most a week", value)
+    return float(value)
+
+
 def _milliseconds(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise _expected("a positive whole number of milliseconds", value)
@@ -246,7 +266,7 @@ def _health_check(index: int, value: object) -> HealthCheck:
     where = f"[{index}]"
     if not isinstance(value, dict):
         raise _Invalid(f"expected a table with name and url, got {_show(value)}", where)
-    _reject_unknown(value, ("name", "url", "timeout"), where)
+    _reject_unknown(value, ("name", "url", "timeout", "expect_status"), where)
     for required in ("name", "url"):
         if required not in value:
             raise _Invalid(f"missing {required}", where)
@@ -254,7 +274,15 @@ def _health_check(index: int, value: object) -> HealthCheck:
         name=_nested(f"{where}.name", _text, value["name"]),
         url=_nested(f"{where}.url", _url, value["url"]),
         timeout=_nested(f"{where}.timeout", _seconds, value.get("timeout", 3.0)),
+        expect_status=_nested(f"{where}.expect_status", _status_codes, value.get("expect_status", [])),
     )
+
+
+def _status_codes(value: object) -> tuple[int, ...]:
+    codes = value if isinstance(value, list) else [value]
+    if not all(isinstance(code, int) and not isinstance(code, bool) and 100 <= code <= 599 for code in codes):
+        raise _expected("an HTTP status (100-599) or a list of them", value)
+    return tuple(codes)
 
 
 def _health_checks(value: object) -> tuple[HealthCheck, ...]:
@@ -317,7 +345,14 @@ class _Kind:
 
 
 def _redact_checks(checks: tuple[HealthCheck, ...]) -> list[dict[str, object]]:
-    return [{"name": c.name, "url": redact_url(c.url), "timeout": c.timeout} for c in checks]
+    return [_redact_check(check) for check in checks]
+
+
+def _redact_check(check: HealthCheck) -> dict[str, object]:
+    shown: dict[str, object] = {"name": check.name, "url": redact_url(check.url), "timeout": check.timeout}
+    if check.expect_status:
+        shown["expect_status"] = list(check.expect_status)
+    return shown
 
 
 _TEXT = _Kind(_text, str)
@@ -341,9 +376,21 @@ _SCHEMA: dict[str, dict[str, _Kind]] = {
         "interval": _SECONDS,
         "statement_timeout_ms": _Kind(_milliseconds, _env_number),
     },
-    "prometheus": {"url": _URL, "error_ratio_query": _TEXT, "interval": _SECONDS},
-    "alertmanager": {"url": _URL, "interval": _SECONDS},
-    "health": {"checks": _Kind(_health_checks, None, _redact_checks)},
+    "prometheus": {
+        "url": _URL,
+        "error_ratio_query": _TEXT,
+        "latency_p95_query": _TEXT,
+        "latency_p99_query": _TEXT,
+        "request_rate_query": _TEXT,
+        "interval": _SECONDS,
+    },
+    "alertmanager": {
+        "url": _URL,
+        "interval": _SECONDS,
+        "group_by": _Kind(_unique_names, _env_names),
+        "ack_minutes": _Kind(_minutes, _env_number),
+    },
+    "health": {"interval": _SECONDS, "checks": _Kind(_health_checks, None, _redact_checks)},
     "runbook": {"path": _OPTIONAL_TEXT},
     "ui": {"theme": _TEXT, "keymap": _Kind(_keymap, None, dict), "bell": _BOOL},
     "actions": {"enabled": _BOOL},
@@ -532,12 +579,17 @@ def is_configured(settings: Settings, source: SourceName) -> bool:
             return settings.prometheus.configured
         case SourceName.ALERTS:
             return settings.alertmanager.configured
+        case SourceName.HEALTH:
+            return settings.health.configured
 
 
 def source_hint(settings: Settings, source: SourceName) -> str | None:
     """None when ``source`` is configured; otherwise one line telling the responder how to configure it."""
     if is_configured(settings, source):
         return None
+    if source is SourceName.HEALTH:  # tables, which no environment variable can carry
+        where = display_path(settings.source_file or default_config_path())
+        return f"add [[health.checks]] tables (name, url) to {where}"
     section, key, alternative = _SOURCE_KEYS[source]
     hint = configure_hint(section, key, settings.source_file or default_config_path()) + alternative
     if source is SourceName.ALERTS and settings.prometheus.configured:
@@ -610,6 +662,7 @@ _SECTION_SOURCE = {
     "postgres": SourceName.POSTGRES,
     "prometheus": SourceName.METRICS,
     "alertmanager": SourceName.ALERTS,
+    "health": SourceName.HEALTH,
 }
 
 

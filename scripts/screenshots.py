@@ -19,7 +19,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from modulo_watch.collectors.drill import load_scenario
-from modulo_watch.collectors.models import SourceName, SourceState, SourceStatus
+from modulo_watch.collectors.models import MetricsSnapshot, SourceName, SourceState, SourceStatus
 from modulo_watch.collectors.sources import drill_sources
 from modulo_watch.config import (
     AlertmanagerSettings,
@@ -65,6 +65,9 @@ VIEW_KEYS = {
     "rollouts": ("8",),
     "postgres": ("3", "z"),
     "backend": ("3", "home", "enter"),
+    "alerts": ("5", "down", "enter"),  # the crash-loop group, opened
+    "alert": ("5", "enter"),  # the critical alert's detail
+    "latency": ("4", "t", "t", "v"),  # latency and request rate over 6 h
 }
 # The lock chain of db-connections at its worst, before the blocker is terminated.
 LOCK_CHAIN_MINUTE = 6.0
@@ -116,8 +119,17 @@ async def render(
 
 
 def detail_read(app: WarRoomApp) -> bool:
-    """A backend's detail, once it is on screen, has been read; any other screen is ready at once."""
-    return not isinstance(app.screen, BackendScreen) or app.screen.detail is not None
+    """A backend's detail, once it is on screen, has been read, and the graph shows the window chosen;
+    any other view is ready at once."""
+    if isinstance(app.screen, BackendScreen):
+        return app.screen.detail is not None
+    metrics = app.sources.hub.snapshot(SourceName.METRICS)
+    chosen = app.sources.graph_view.window_seconds
+    return (
+        isinstance(metrics, MetricsSnapshot)
+        and metrics.window_seconds == chosen
+        and app.shows_data_of(SourceName.METRICS)
+    )
 
 
 async def main() -> None:
@@ -138,6 +150,8 @@ async def main() -> None:
     )
     for view in ("postgres", "backend"):
         print(await render("db-connections", LOCK_CHAIN_MINUTE, SIZES[1], args.out, False, view))
+    for view in ("alerts", "alert", "latency"):
+        print(await render("bad-deploy", MOMENTS["bad-deploy"], SIZES[1], args.out, declare=False, view=view))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-"""A tiny exporter for the tests: modulo-api's request counters, with an error ratio the test scripts.
+"""A tiny exporter for the tests: modulo-api's request counters, with an error ratio the test scripts,
+and its request-duration histogram, with a latency the test scripts.
 
 Counters are computed from time (a steady request rate), so they only ever grow, and the ratio of their
 increases over any window after ``set_error_ratio`` is exactly the ratio set: a test can wait for it.
+Likewise the histogram's buckets grow in the shape last set by ``set_latency``.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from typing import Self
 
 SERVICE = "modulo-api"
 REQUESTS_PER_SECOND = 50.0
-# Latency buckets (seconds) and the share of requests at or under each: a fixed, plausible shape.
+# Latency buckets (seconds) and the share of requests at or under each: a plausible shape (p95 0.375 s,
+# p99 1 s by histogram_quantile's interpolation).
 LATENCY_BUCKETS = ((0.05, 0.60), (0.1, 0.80), (0.25, 0.93), (0.5, 0.97), (1.0, 0.99), (2.5, 1.0))
+# The same buckets in a slow spell: p95 2.125 s, p99 2.425 s.
+SLOW_LATENCY_BUCKETS = ((0.05, 0.10), (0.1, 0.20), (0.25, 0.40), (0.5, 0.60), (1.0, 0.80), (2.5, 1.0))
+Shape = tuple[tuple[float, float], ...]
 
 
 class _Counts:
@@ -27,27 +33,39 @@ class _Counts:
         self._requests = 0.0
         self._errors = 0.0
         self._ratio = error_ratio
+        self._shape: Shape = LATENCY_BUCKETS
+        self._under = [0.0] * len(LATENCY_BUCKETS)  # requests at or under each bucket's limit so far
 
     def set_ratio(self, ratio: float) -> None:
         with self._lock:
             self._advance()
             self._ratio = ratio
 
-    def now(self) -> tuple[float, float]:
-        """(requests, errors) so far."""
+    def set_latency(self, shape: Shape) -> None:
+        if [limit for limit, _ in shape] != [limit for limit, _ in LATENCY_BUCKETS]:
+            raise ValueError("a histogram keeps its buckets")
         with self._lock:
             self._advance()
-            return self._requests, self._errors
+            self._shape = shape
+
+    def now(self) -> tuple[float, float, tuple[float, ...]]:
+        """(requests, errors, requests under each bucket's limit) so far."""
+        with self._lock:
+            self._advance()
+            return self._requests, self._errors, tuple(self._under)
 
     def _advance(self) -> None:
         moment = time.monotonic()
         served = (moment - self._since) * REQUESTS_PER_SECOND
         self._requests += served
         self._errors += served * self._ratio
+        self._under = [
+            under + served * share for under, (_, share) in zip(self._under, self._shape, strict=True)
+        ]
         self._since = moment
 
 
-def exposition(requests: float, errors: float) -> str:
+def exposition(requests: float, errors: float, under: tuple[float, ...]) -> str:
     """The metrics page, in Prometheus' text format."""
     lines = [
         "# TYPE http_requests_total counter",
@@ -56,8 +74,8 @@ def exposition(requests: float, errors: float) -> str:
         "# TYPE http_request_duration_seconds histogram",
     ]
     lines += [
-        f'http_request_duration_seconds_bucket{{service="{SERVICE}",le="{limit}"}} {requests * share:.6f}'
-        for limit, share in LATENCY_BUCKETS
+        f'http_request_duration_seconds_bucket{{service="{SERVICE}",le="{limit}"}} {count:.6f}'
+        for (limit, _), count in zip(LATENCY_BUCKETS, under, strict=True)
     ]
     lines += [
         f'http_request_duration_seconds_bucket{{service="{SERVICE}",le="+Inf"}} {requests:.6f}',
@@ -97,6 +115,10 @@ class Exporter:
 
     def set_error_ratio(self, ratio: float) -> None:
         self._counts.set_ratio(ratio)
+
+    def set_latency(self, shape: Shape) -> None:
+        """The share of requests under each bucket's limit from now on (``SLOW_LATENCY_BUCKETS``)."""
+        self._counts.set_latency(shape)
 
     def __enter__(self) -> Self:
         self._thread.start()

@@ -27,6 +27,7 @@ class SourceName(StrEnum):
     POSTGRES = "postgres"
     METRICS = "metrics"
     ALERTS = "alerts"
+    HEALTH = "health"  # no pane of its own: a strip in the error-rate pane
 
 
 class SourceState(StrEnum):
@@ -393,6 +394,11 @@ class MetricsSnapshot:
     collected_at: datetime
     error_ratio: Series
     window_seconds: int = 15 * 60
+    # The latency view's series; None when not fetched, or when its query failed (``latency_error`` says why).
+    latency_p95: Series | None = None
+    latency_p99: Series | None = None
+    request_rate: Series | None = None
+    latency_error: str | None = None
 
 
 class AlertState(StrEnum):
@@ -402,6 +408,20 @@ class AlertState(StrEnum):
     SUPPRESSED = "suppressed"  # silenced or inhibited
     UNPROCESSED = "unprocessed"  # received, not yet routed
     PENDING = "pending"  # Prometheus: its condition holds, not yet for its `for:` duration
+
+
+_SEVERITY_LEVELS: dict[str, int] = {
+    **dict.fromkeys(
+        ("critical", "page", "fatal", "emergency", "error", "p0", "p1", "sev0", "sev1", "sev-0", "sev-1"), 1
+    ),
+    **dict.fromkeys(("warning", "warn", "high", "major", "p2", "sev2", "sev-2"), 2),
+    **dict.fromkeys(("info", "low", "minor", "notice", "p3", "p4", "sev3", "sev4", "sev-3", "sev-4"), 3),
+}
+
+
+def severity_level(severity: str) -> int:
+    """1 (page-worthy), 2 (warning), 3 (informational) or 4 (unknown), for sorting."""
+    return _SEVERITY_LEVELS.get(severity.strip().lower(), 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,6 +465,58 @@ class AlertSnapshot:
     unreadable: int = 0  # alerts left out because the source sent them in a shape that cannot be read
 
 
+# --- Health checks ----------------------------------------------------------------------------------------
+
+
+class ProbeFailure(StrEnum):
+    """Why a probe of a critical endpoint failed."""
+
+    STATUS = "status"  # it answered, with a status that was not expected (a 5xx, a 4xx, a redirect)
+    TIMEOUT = "timeout"  # no answer within the check's timeout
+    REFUSED = "refused"  # nothing listens there
+    UNREACHABLE = "unreachable"  # no connection: name lookup, routing, TLS
+    PROTOCOL = "protocol"  # it answered, but not in HTTP
+
+
+@dataclass(frozen=True, slots=True)
+class HealthProbe:
+    """One endpoint's latest probe, and its failures across probes.
+
+    ``error`` is a short reason (it may quote the server: show it inert); ``last_failure`` and
+    ``last_error`` stay after a recovery; ``failing_since`` is the first failure of the current run.
+    """
+
+    name: str
+    url: str  # secrets redacted: it is only ever shown
+    checked_at: datetime
+    latency: float | None  # seconds to the answer's status line; None without an answer
+    status_code: int | None = None
+    failure: ProbeFailure | None = None  # None: ok
+    error: str | None = None
+    last_failure: datetime | None = None
+    last_error: str | None = None
+    failing_since: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthSnapshot:
+    """Every configured check, in configuration order."""
+
+    collected_at: datetime
+    probes: tuple[HealthProbe, ...] = ()
+
+    @property
+    def failing(self) -> tuple[HealthProbe, ...]:
+        return tuple(probe for probe in self.probes if not probe.ok)
+
+    def probe(self, name: str) -> HealthProbe | None:
+        return next((probe for probe in self.probes if probe.name == name), None)
+
+
 Snapshot = (
     PodSnapshot
     | NodeSnapshot
@@ -453,4 +525,5 @@ Snapshot = (
     | PgSnapshot
     | MetricsSnapshot
     | AlertSnapshot
+    | HealthSnapshot
 )

@@ -78,18 +78,40 @@ class SourceRunner:
         self._failures = 0
         self._last_success: datetime | None = None
         self._stale_since: datetime | None = None
+        self._wake = asyncio.Event()
 
     @property
     def source(self) -> SourceName:
         return self._collector.source
 
+    def refetch_now(self) -> None:
+        """Cut the wait short: what the collector reads changed (the graph's window), so fetch now.
+
+        A request during a fetch refetches right after it. A failing source keeps its backoff."""
+        self._wake.set()
+
     async def run(self) -> None:
         self._publish(SourceState.CONNECTING)
         try:
             while True:
-                await self._clock.sleep(await self.poll_once())
+                self._wake.clear()
+                delay = await self.poll_once()
+                await self._wait(delay)
         finally:
             await self._collector.aclose()
+
+    async def _wait(self, seconds: float) -> None:
+        """The clock's sleep, or less when woken by ``refetch_now`` after a success."""
+        if self._failures:
+            await self._clock.sleep(seconds)
+            return
+        sleeping = asyncio.ensure_future(self._clock.sleep(seconds))
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait((sleeping, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()
+            woken.cancel()
 
     async def poll_once(self) -> float:
         """Fetch once, publish the outcome, and return how long to wait before the next fetch."""

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from modulo_watch.collectors.clock import Clock, DrillClock, SystemClock
 from modulo_watch.collectors.drill import Scenario, drill_collectors, drill_start
+from modulo_watch.collectors.graph_view import GraphView
 from modulo_watch.collectors.hub import Hub
 from modulo_watch.collectors.models import (
     EventSnapshot,
@@ -24,9 +25,26 @@ from modulo_watch.collectors.runner import Collector, SourceRunner, not_configur
 from modulo_watch.config import Settings, source_hint, with_kube_context
 
 if TYPE_CHECKING:
+    from modulo_watch.collectors.alertmanager.acks import AlertActions
     from modulo_watch.collectors.inspect import PodInspector
     from modulo_watch.collectors.kube.contexts import KubeContexts
     from modulo_watch.collectors.postgres.detail import PgInspector
+
+
+T = TypeVar("T")
+
+
+class OnFirstUse(Generic[T]):
+    """A thing made the first time it is asked for (``make`` None: there is nothing to make)."""
+
+    def __init__(self, make: Callable[[], T] | None) -> None:
+        self._make = make
+        self.made: T | None = None
+
+    def get(self) -> T | None:
+        if self.made is None and self._make is not None:
+            self.made = self._make()
+        return self.made
 
 
 @dataclass
@@ -37,26 +55,45 @@ class Sources:
     clock: Clock
     runners: list[SourceRunner] = field(default_factory=list)
     scenario: Scenario | None = None
-    inspector: PodInspector | None = None  # a pod's detail and logs, when there are pods to inspect
-    make_inspector: Callable[[], PodInspector] | None = None
-    make_pg_inspector: Callable[[], PgInspector] | None = None  # a backend's detail, cancel and terminate
-    pg_inspector_made: PgInspector | None = None
+    # Made on first use: their modules are not needed for the first frame. None: nothing to act on.
+    pod_inspectors: OnFirstUse[PodInspector] = field(default_factory=lambda: OnFirstUse(None))
+    pg_inspectors: OnFirstUse[PgInspector] = field(default_factory=lambda: OnFirstUse(None))
+    alert_actors: OnFirstUse[AlertActions] = field(default_factory=lambda: OnFirstUse(None))
     # Whether the responder may change the world (cancel a backend...): a live opt-in; a drill's world is
     # its own.
     actions_enabled: bool = False
     settings: Settings | None = None  # live only: to rebuild the Kubernetes sources for another context
     kube_context: str | None = None  # the context watched; None until known (the kubeconfig's current one)
+    graph_view: GraphView = field(default_factory=GraphView)  # read by the metrics collector on every fetch
+
+    def show_graph(self, window_seconds: int, columns: int) -> None:
+        """The metrics graph's window and width; a new window is fetched now, not at the next poll."""
+        if self.graph_view.show(window_seconds, columns):
+            self.refetch(SourceName.METRICS)
+
+    def refetch(self, source: SourceName) -> None:
+        """Fetch ``source`` now, not at its next poll: what it reports changed (the responder acted)."""
+        for runner in self.runners:
+            if runner.source is source:
+                runner.refetch_now()
+
+    async def aclose(self) -> None:
+        """Close what was made on first use (the collectors close themselves as their runners stop)."""
+        for made in (self.pod_inspectors.made, self.pg_inspectors.made, self.alert_actors.made):
+            if made is not None:
+                await made.aclose()
 
     def pod_inspector(self) -> PodInspector | None:
-        """The inspector, made on first use: its modules are not needed for the first frame."""
-        if self.inspector is None and self.make_inspector is not None:
-            self.inspector = self.make_inspector()
-        return self.inspector
+        """A pod's detail and logs, when there are pods to inspect."""
+        return self.pod_inspectors.get()
 
     def pg_inspector(self) -> PgInspector | None:
-        if self.pg_inspector_made is None and self.make_pg_inspector is not None:
-            self.pg_inspector_made = self.make_pg_inspector()
-        return self.pg_inspector_made
+        """A backend's detail, cancel and terminate, when a server is watched."""
+        return self.pg_inspectors.get()
+
+    def alert_actions(self) -> AlertActions | None:
+        """Acknowledging alerts: None when they come from Prometheus, which has nothing to silence them."""
+        return self.alert_actors.get()
 
     @property
     def watches_kubernetes(self) -> bool:
@@ -99,7 +136,7 @@ class Sources:
         self.runners = [runner for runner in self.runners if runner.source not in switched] + runners
         self.hub.forget_snapshots(switched)
         self.settings, self.kube_context = settings, name
-        self.inspector, self.make_inspector = None, partial(kube_inspector, settings)
+        self.pod_inspectors = OnFirstUse(partial(kube_inspector, settings))
         return runners
 
     def _live_settings(self) -> Settings:
@@ -128,6 +165,7 @@ def poll_intervals(settings: Settings) -> dict[SourceName, float]:
         SourceName.POSTGRES: settings.postgres.interval,
         SourceName.METRICS: settings.prometheus.interval,
         SourceName.ALERTS: settings.alertmanager.interval,
+        SourceName.HEALTH: settings.health.interval,
     }
 
 
@@ -135,16 +173,20 @@ def drill_sources(scenario: Scenario, speed: float, now: datetime, settings: Set
     """A drill polls at the configured intervals, so it refreshes (and costs) what a real incident would."""
     start = drill_start(now)
     clock = DrillClock(start=start, speed=speed)
-    hub = Hub()
-    collectors = drill_collectors(scenario, clock, start=start, intervals=poll_intervals(settings))
+    hub, view = Hub(), GraphView()
+    collectors = drill_collectors(
+        scenario, clock, start=start, intervals=poll_intervals(settings), graph_view=view
+    )
     runners = [SourceRunner(collector, hub, clock) for collector in collectors]
     return Sources(
         hub=hub,
         clock=clock,
         runners=runners,
         scenario=scenario,
-        make_inspector=partial(drill_inspector, scenario, clock, start),
-        make_pg_inspector=partial(drill_pg_inspector, scenario, clock, start),
+        graph_view=view,
+        pod_inspectors=OnFirstUse(partial(drill_inspector, scenario, clock, start)),
+        pg_inspectors=OnFirstUse(partial(drill_pg_inspector, scenario, clock, start)),
+        alert_actors=OnFirstUse(partial(drill_alert_actions, scenario, clock, start)),
         actions_enabled=True,
     )
 
@@ -163,17 +205,19 @@ def drill_pg_inspector(scenario: Scenario, clock: DrillClock, start: datetime) -
 
 def live_sources(settings: Settings) -> Sources:
     """The configured live sources; the others say how to configure them."""
-    hub, clock = Hub(), SystemClock()
+    hub, clock, view = Hub(), SystemClock(), GraphView()
     runners: list[SourceRunner] = []
     if settings.kubernetes.configured:
         runners += [SourceRunner(collector, hub, clock) for collector in kube_collectors(settings, clock)]
     if settings.postgres.configured:
         runners.append(SourceRunner(postgres_collector(settings, clock), hub, clock))
     if settings.prometheus.configured:
-        runners.append(SourceRunner(prometheus_collector(settings, clock), hub, clock))
+        runners.append(SourceRunner(prometheus_collector(settings, clock, view), hub, clock))
     alerts = alerts_collector(settings, clock)
     if alerts is not None:
         runners.append(SourceRunner(alerts, hub, clock))
+    if settings.health.configured:
+        runners.append(SourceRunner(health_collector(settings, clock), hub, clock))
     live = {runner.source for runner in runners}
     for source in SourceName:
         if source not in live:
@@ -181,16 +225,23 @@ def live_sources(settings: Settings) -> Sources:
                 source_hint(settings, source) or "configured; its live collector is not in this version yet"
             )
             hub.publish_status(not_configured(source, hint))
-    make_inspector = partial(kube_inspector, settings) if settings.kubernetes.configured else None
     return Sources(
         hub=hub,
         clock=clock,
         runners=runners,
-        make_inspector=make_inspector,
-        make_pg_inspector=partial(live_pg_inspector, settings) if settings.postgres.configured else None,
+        pod_inspectors=OnFirstUse(
+            partial(kube_inspector, settings) if settings.kubernetes.configured else None
+        ),
+        pg_inspectors=OnFirstUse(
+            partial(live_pg_inspector, settings) if settings.postgres.configured else None
+        ),
+        alert_actors=OnFirstUse(
+            partial(live_alert_actions, settings, clock) if settings.alertmanager.configured else None
+        ),
         actions_enabled=settings.actions.enabled,
         settings=settings,
         kube_context=settings.kubernetes.context,
+        graph_view=view,
     )
 
 
@@ -220,11 +271,18 @@ def postgres_collector(settings: Settings, clock: Clock) -> Collector:
     return PostgresCollector(settings.postgres, clock)
 
 
-def prometheus_collector(settings: Settings, clock: Clock) -> Collector:
+def prometheus_collector(settings: Settings, clock: Clock, view: GraphView | None = None) -> Collector:
     # Imported here, like the others; prometheus-api-client itself waits for the first query.
     from modulo_watch.collectors.prometheus.collector import PrometheusCollector
 
-    return PrometheusCollector(settings.prometheus, clock)
+    return PrometheusCollector(settings.prometheus, clock, view)
+
+
+def health_collector(settings: Settings, clock: Clock) -> Collector:
+    # Imported here, like the others; httpx itself waits for the first probe.
+    from modulo_watch.collectors.health import HealthCollector
+
+    return HealthCollector(settings.health, clock)
 
 
 def alerts_collector(settings: Settings, clock: Clock) -> Collector | None:
@@ -253,3 +311,15 @@ def live_pg_inspector(settings: Settings) -> PgInspector:
     from modulo_watch.collectors.postgres.inspect import LivePgInspector
 
     return LivePgInspector(settings.postgres)
+
+
+def live_alert_actions(settings: Settings, clock: Clock) -> AlertActions:
+    from modulo_watch.collectors.alertmanager.actions import AlertmanagerActions
+
+    return AlertmanagerActions(settings.alertmanager, clock)
+
+
+def drill_alert_actions(scenario: Scenario, clock: DrillClock, start: datetime) -> AlertActions:
+    from modulo_watch.collectors.drill.alert_actions import DrillAlertActions
+
+    return DrillAlertActions(scenario, clock, start)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import sys
+import time
 from collections.abc import Iterable
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,8 +22,14 @@ from textual.theme import BUILTIN_THEMES
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer
 
+from modulo_watch.collectors.alertmanager.acks import (
+    AlertActions,
+    AlertSourceError,
+    NothingToMatch,
+    matchers_for,
+)
 from modulo_watch.collectors.drill import ScenarioError, load_scenario
-from modulo_watch.collectors.models import MetricsSnapshot, PgBackend, Snapshot, SourceName
+from modulo_watch.collectors.models import HealthSnapshot, MetricsSnapshot, PgBackend, Snapshot, SourceName
 from modulo_watch.collectors.postgres.detail import PgAction, PgOutcome, PostgresError
 from modulo_watch.collectors.runner import SourceRunner
 from modulo_watch.collectors.sources import Sources, drill_sources, empty_kube_snapshot, live_sources
@@ -29,10 +37,23 @@ from modulo_watch.config import Settings, display_path
 from modulo_watch.incident.incident import Incident
 from modulo_watch.incident.journal import IncidentJournal, JournalError
 from modulo_watch.incident.suspects import RiseTracker, suspects
+from modulo_watch.tui.alert_actions import (
+    FROM_PROMETHEUS,
+    ack_comment,
+    ack_question,
+    ack_target,
+    responder,
+    unack_question,
+)
 from modulo_watch.tui.keys import GLOBAL_KEYS, KUBE_VIEWS, PANE_ORDER, unknown_keymap_ids
-from modulo_watch.tui.panes.alerts import AlertsPane
+from modulo_watch.tui.panes.alerts import (
+    AcknowledgeRequested,
+    AlertChosen,
+    AlertsPane,
+    UnacknowledgeRequested,
+)
 from modulo_watch.tui.panes.base import PodChosen, SourcePane
-from modulo_watch.tui.panes.error_rate import ErrorRatePane
+from modulo_watch.tui.panes.error_rate import ErrorRatePane, GraphViewChosen
 from modulo_watch.tui.panes.events import EventsPane
 from modulo_watch.tui.panes.nodes import NodesPane
 from modulo_watch.tui.panes.pods import PodsPane
@@ -53,8 +74,8 @@ from modulo_watch.tui.top_bar import TopBar, top_bar_text
 from modulo_watch.widgets.badges import Palette
 from modulo_watch.widgets.safe_text import clean
 
-# Changes that arrive within this long of each other are painted in one frame: a watch delivering
-# hundreds of pod events a second still costs a few frames a second, and a change is on screen fast.
+# Repaints for new data come at most this often: a lone change is painted in the next frame, and a watch
+# delivering hundreds of pod events a second still costs only a few frames a second.
 REPAINT_DELAY = 0.2
 NARROW_WIDTH = 120
 MEDIUM_WIDTH = 160
@@ -77,6 +98,7 @@ class WarRoomApp(App[int]):
         self.incident: Incident | None = None
         self.palette = Palette()
         self._changed: set[SourceName] = set()
+        self._last_repaint = -math.inf  # monotonic
         self._painted: dict[SourceName, Snapshot] = {}  # the snapshot each pane shows
         self._rise = RiseTracker()
 
@@ -87,7 +109,8 @@ class WarRoomApp(App[int]):
         with Horizontal(id="body"):
             with Grid(id="main"):
                 yield ErrorRatePane(4, id="error-rate-pane")
-                yield AlertsPane(5, id="alerts-pane")
+                alerts = self.settings.alertmanager
+                yield AlertsPane(5, group_by=alerts.group_by, bell=self.settings.ui.bell, id="alerts-pane")
                 # Pods, events and rollouts take turns in one place: the screen has no room for three.
                 with ContentSwitcher(initial="pods-pane", id="kube-views"):
                     yield PodsPane(1, id="pods-pane")
@@ -117,10 +140,18 @@ class WarRoomApp(App[int]):
         # Collectors start after the first frame, so a slow source can never hold it back.
         self.call_after_refresh(self._start_collectors)
 
+    async def on_unmount(self) -> None:
+        await self.sources.aclose()
+
     def _source_changed(self, source: SourceName) -> None:
-        """Note the change; one frame soon repaints every pane whose source changed meanwhile."""
+        """Note the change and repaint its pane in the next frame, or, within REPAINT_DELAY of the last
+        repaint, in one frame with every other change that arrives meanwhile."""
         if not self._changed:
-            self.set_timer(REPAINT_DELAY, self._repaint_changed)
+            wait = self._last_repaint + REPAINT_DELAY - time.monotonic()
+            if wait > 0:
+                self.set_timer(wait, self._repaint_changed)
+            else:
+                self.call_later(self._repaint_changed)
         self._changed.add(source)
 
     def _start_collectors(self) -> None:
@@ -140,6 +171,7 @@ class WarRoomApp(App[int]):
 
     def _repaint_changed(self) -> None:
         changed, self._changed = self._changed, set()
+        self._last_repaint = time.monotonic()
         if not self.is_running:  # shutting down: the panes may be gone
             return
         hub, clock = self.sources.hub, self.sources.clock
@@ -157,6 +189,17 @@ class WarRoomApp(App[int]):
                 self._mark_suspects()
             if changed & {SourceName.PODS, SourceName.EVENTS, SourceName.ROLLOUTS}:
                 self._label_kube_views()
+            if SourceName.HEALTH in changed:
+                self._show_health()
+
+    def _show_health(self) -> None:
+        """The health source has no pane of its own: its strip sits under the error-rate graph."""
+        snapshot = self.sources.hub.snapshot(SourceName.HEALTH)
+        status = self.sources.hub.status(SourceName.HEALTH)
+        shown = snapshot if isinstance(snapshot, HealthSnapshot) else None
+        self.query_one(ErrorRatePane).show_health(shown, status)
+        if shown is not None:
+            self._painted[SourceName.HEALTH] = shown
 
     def _mark_suspects(self) -> None:
         """Rollouts that went out shortly before the error rate rose."""
@@ -183,6 +226,7 @@ class WarRoomApp(App[int]):
                 if status is not None:
                     pane.show_status(status, now, monotonic)
             self.responder.show(self.incident, now)
+            self.query_one(AlertsPane).tick(now)
             title = self.sources.scenario.info.title if self.sources.scenario else None
             self.query_one(TopBar).show(
                 top_bar_text(
@@ -256,6 +300,10 @@ class WarRoomApp(App[int]):
                 keys.setdefault(active.binding.id, []).append(key)
         self.push_screen(HelpScreen({binding_id: ",".join(bound) for binding_id, bound in keys.items()}))
 
+    @on(GraphViewChosen)
+    def _show_graph(self, event: GraphViewChosen) -> None:
+        self.sources.show_graph(event.window_seconds, event.columns)
+
     @on(PodChosen)
     def _inspect_pod(self, event: PodChosen) -> None:
         inspector = self.sources.pod_inspector()
@@ -265,6 +313,90 @@ class WarRoomApp(App[int]):
         from modulo_watch.tui.screens.pod_detail import PodDetailScreen  # not needed for the first frame
 
         self.push_screen(PodDetailScreen(inspector, event.pod_namespace, event.pod_name, self.sources.clock))
+
+    # --- Alerts ---------------------------------------------------------------------------------------------
+
+    @on(AlertChosen)
+    def _inspect_alert(self, event: AlertChosen) -> None:
+        from modulo_watch.tui.screens.alert_detail import AlertScreen  # not needed for the first frame
+
+        self.push_screen(AlertScreen(event.alert, self.sources.hub, self.sources.clock))
+
+    @on(AcknowledgeRequested)
+    @work(group="alert-action")
+    async def _acknowledge_alerts(self, event: AcknowledgeRequested) -> None:
+        """Confirm, silence, then record: the timeline shows what was acknowledged, as whom, until when."""
+        actions = self._alert_actions()
+        if actions is None:
+            return
+        try:
+            matchers = matchers_for(event.alerts)
+        except NothingToMatch as exc:
+            self.notify(f"Cannot acknowledge {event.what}: {exc}", severity="warning", markup=False)
+            return
+        duration = timedelta(minutes=self.settings.alertmanager.ack_minutes)
+        author, drill = responder(), self.sources.scenario is not None
+        if not await self.push_screen_wait(
+            ConfirmScreen(ack_question(event.what, event.alerts, matchers, duration, author, drill))
+        ):
+            return
+        comment = ack_comment(self.incident.id if self.incident else None)
+        try:
+            silence_id = await actions.acknowledge(matchers, author, comment, duration)
+        except AlertSourceError as exc:
+            self.notify(str(exc), title="Not acknowledged", severity="error", timeout=15, markup=False)
+            return
+        self.sources.refetch(SourceName.ALERTS)
+        until = self.sources.clock.now() + duration
+        message = f"{event.what}: acknowledged until {until.astimezone():%H:%M} (silence {silence_id})"
+        self._record_action("alertmanager_silence", ack_target(event.what, matchers), message)
+
+    @on(UnacknowledgeRequested)
+    @work(group="alert-action")
+    async def _unacknowledge_alerts(self, event: UnacknowledgeRequested) -> None:
+        actions = self._alert_actions()
+        if actions is None:
+            return
+        drill = self.sources.scenario is not None
+        question = unack_question(event.what, event.acknowledgements, self.sources.clock.now(), drill)
+        if not await self.push_screen_wait(ConfirmScreen(question)):
+            return
+        for ack in event.acknowledgements:
+            try:
+                await actions.unacknowledge(ack.silence_id)
+            except AlertSourceError as exc:
+                self.notify(str(exc), title="Still acknowledged", severity="error", timeout=15, markup=False)
+                return
+        self.sources.refetch(SourceName.ALERTS)
+        silences = ", ".join(ack.silence_id for ack in event.acknowledgements)
+        self._record_action(
+            "alertmanager_expire_silence",
+            f"{event.what} (silence {silences})",
+            f"{event.what}: acknowledgement taken back",
+        )
+
+    def _alert_actions(self) -> AlertActions | None:
+        """What acknowledges alerts, when the responder may; else None, and a notice that says why."""
+        actions = self.sources.alert_actions()
+        if actions is None:
+            self.notify(
+                FROM_PROMETHEUS, title="Nothing to silence with", severity="warning", timeout=10, markup=False
+            )
+        elif not self.sources.actions_enabled:
+            self.notify(ACTIONS_OFF, title="Read-only", severity="warning", timeout=10, markup=False)
+            return None
+        return actions
+
+    def _record_action(self, action: str, target: str, message: str, warn: bool = False) -> None:
+        """On the incident's timeline (else actions.jsonl), then told: a change is never unrecorded."""
+        try:
+            self.journal.record_action(self.incident, self.sources.clock.now(), action, target, message)
+        except JournalError as exc:
+            self.notify(
+                f"{message}, but not recorded: {exc}", title="Not saved", severity="error", timeout=30
+            )
+            return
+        self.notify(message, severity="warning" if warn else "information", markup=False)
 
     # --- PostgreSQL backends ------------------------------------------------------------------------------
 
@@ -300,23 +432,9 @@ class WarRoomApp(App[int]):
                 str(error), title=f"{action.value} failed", severity="error", timeout=15, markup=False
             )
             return
+        signalled = outcome is PgOutcome.SIGNALLED
         message = outcome_message(action, outcome, backend.pid)
-        try:
-            self.journal.record_action(
-                self.incident,
-                self.sources.clock.now(),
-                record_action(action),
-                record_target(backend),
-                message,
-            )
-        except JournalError as exc:
-            self.notify(
-                f"{message}, but not recorded: {exc}", title="Not saved", severity="error", timeout=30
-            )
-            return
-        self.notify(
-            message, severity="information" if outcome is PgOutcome.SIGNALLED else "warning", markup=False
-        )
+        self._record_action(record_action(action), record_target(backend), message, warn=not signalled)
 
     def action_toggle_pause(self) -> None:
         clock = self.sources.drill_clock
@@ -426,7 +544,7 @@ class WarRoomApp(App[int]):
 
     async def _switch_kube_context(self, name: str) -> None:
         """Every Kubernetes pane watches context ``name`` from now on; nothing of the old one stays."""
-        retired = self.sources.inspector
+        retired = self.sources.pod_inspectors.made
         runners = self.sources.switch_kube_context(name)
         # Stopped before the next await: a runner left running would publish the old cluster's data again.
         switched = {runner.source for runner in runners}

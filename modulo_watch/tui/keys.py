@@ -85,6 +85,40 @@ POSTGRES_KEYS: tuple[KeySpec, ...] = (
     ),
 )
 
+ALERT_KEYS: tuple[KeySpec, ...] = (
+    KeySpec(
+        "alerts-filter",
+        "slash",
+        "filter",
+        "Filter",
+        "alerts: filter by name, severity, state, summary or label",
+    ),
+    KeySpec(
+        "alerts-acknowledge",
+        "a",
+        "acknowledge",
+        "Ack alert",
+        "alerts: acknowledge the alert or group (a silence in Alertmanager, after you confirm)",
+    ),
+    KeySpec("alerts-unacknowledge", "u", "unacknowledge", "Unack", "alerts: take the acknowledgement back"),
+)
+
+# Keys of the alert detail screen (Enter on an alert).
+ALERT_DETAIL_KEYS: tuple[KeySpec, ...] = (
+    KeySpec("alert-detail-close", "escape,q", "close", "Back", "alert detail: back to the war room"),
+    KeySpec("alert-detail-acknowledge", "a", "acknowledge", "Ack", "alert detail: acknowledge it"),
+    KeySpec("alert-detail-unacknowledge", "u", "unacknowledge", "Unack", "alert detail: take the ack back"),
+)
+
+ERROR_RATE_KEYS: tuple[KeySpec, ...] = (
+    KeySpec(
+        "error-rate-window", "t", "cycle_window", "Window", "error rate: show the last 15 min, 1 h or 6 h"
+    ),
+    KeySpec(
+        "error-rate-latency", "v", "toggle_latency", "Latency", "error rate: latency and request rate, or 5xx"
+    ),
+)
+
 # Keys of the backend detail screen (Enter on a backend).
 BACKEND_DETAIL_KEYS: tuple[KeySpec, ...] = (
     KeySpec("backend-detail-close", "escape,q", "close", "Back", "backend detail: back to the war room"),
@@ -124,8 +158,11 @@ def binding_ids() -> frozenset[str]:
         *EVENT_KEYS,
         *ROLLOUT_KEYS,
         *POSTGRES_KEYS,
+        *ERROR_RATE_KEYS,
         *BACKEND_DETAIL_KEYS,
         *POD_DETAIL_KEYS,
+        *ALERT_KEYS,
+        *ALERT_DETAIL_KEYS,
     )
     return frozenset(spec.id for spec in keys)
 

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from rich.text import Text
 
-from modulo_watch.collectors.models import SourceState, SourceStatus
+from modulo_watch.collectors.models import SourceState, SourceStatus, severity_level
 from modulo_watch.widgets.safe_text import clean, inert
 
 __all__ = [
@@ -103,18 +103,6 @@ def format_duration(seconds: float) -> str:
 
 
 # Alertmanager severities, incident levels and log levels, most severe first.
-_SEVERITY_LEVELS: dict[str, int] = {
-    **dict.fromkeys(("critical", "page", "fatal", "emergency", "error", "p1", "sev1", "sev-1"), 1),
-    **dict.fromkeys(("warning", "warn", "high", "major", "p2", "sev2", "sev-2"), 2),
-    **dict.fromkeys(("info", "low", "minor", "notice", "p3", "p4", "sev3", "sev4", "sev-3", "sev-4"), 3),
-}
-
-
-def severity_level(severity: str) -> int:
-    """1 (page-worthy), 2 (warning), 3 (informational) or 4 (unknown), for sorting."""
-    return _SEVERITY_LEVELS.get(severity.strip().lower(), 4)
-
-
 def severity_style(severity: str, palette: Palette = DEFAULT_PALETTE) -> str:
     """The style a severity name is shown in; unknown severities are plain."""
     level = severity_level(severity)

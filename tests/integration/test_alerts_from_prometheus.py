@@ -1,5 +1,5 @@
-"""Alerts a real Prometheus evaluates: read from Prometheus itself (no Alertmanager configured), and through
-a real Alertmanager it notifies."""
+"""Alerts a real Prometheus evaluates, that fire and resolve: read from Prometheus itself (no Alertmanager
+configured), and through a real Alertmanager it notifies."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ async def test_without_alertmanager_prometheus_pending_then_firing_alerts_are_re
         snapshot = await fetch_until(
             collector, lambda s: states(s) == [AlertState.ACTIVE], "firing", DEADLINE
         )
+        exporter.set_error_ratio(0.0)
+        await fetch_until(
+            collector, lambda s: not s.alerts, "resolved once the ratio is back under 5%", DEADLINE
+        )
     finally:
         await collector.aclose()
 
@@ -55,6 +59,9 @@ async def test_an_alert_prometheus_fires_reaches_the_alertmanager_collector(
         snapshot = await fetch_until(
             collector, lambda s: len(s.alerts) == 1, "the alert from Prometheus", DEADLINE
         )
+        exporter.set_error_ratio(0.0)
+        # Prometheus sends the alert again, resolved; Alertmanager then lists it no more.
+        await fetch_until(collector, lambda s: not s.alerts, "the alert resolved", DEADLINE)
     finally:
         await collector.aclose()
 

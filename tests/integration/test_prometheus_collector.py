@@ -18,11 +18,9 @@ from modulo_watch.collectors.prometheus.result import PrometheusError
 from modulo_watch.collectors.runner import SourceRunner
 from modulo_watch.config import PrometheusSettings
 from tests.exporter import Exporter
+from tests.integration.prometheus_support import DEADLINE, POLL, fetch_until
 from tests.junk_http import JunkServer
 from tests.prometheus_server import FAST_ERROR_RATIO_QUERY, PrometheusServer
-
-DEADLINE = 30.0  # Prometheus discovers its target within about 5 s, then scrapes every second
-POLL = 0.2  # between fetches while waiting: a poll interval, not a synchronisation
 
 
 @asynccontextmanager
@@ -37,19 +35,6 @@ async def collector_for(
         await collector.aclose()
 
 
-async def fetch_until(
-    collector: PrometheusCollector, condition: Callable[[MetricsSnapshot], bool], what: str
-) -> MetricsSnapshot:
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        snapshot = await collector.fetch()
-        if condition(snapshot):
-            return snapshot
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last: {snapshot.error_ratio.points[-3:]}")
-        await asyncio.sleep(POLL)
-
-
 def near(target: float) -> Callable[[MetricsSnapshot], bool]:
     def check(snapshot: MetricsSnapshot) -> bool:
         latest = snapshot.error_ratio.latest
@@ -62,15 +47,18 @@ async def test_the_series_follows_the_scripted_error_ratio(
     exporter: Exporter, prometheus: PrometheusServer
 ) -> None:
     async with collector_for(prometheus.url) as collector:
-        await fetch_until(collector, near(0.02), "the exporter's 2%")
+        # The steps' points too, not only now's (the instant query's): the window starts at 2%.
+        await fetch_until(collector, lambda s: near(0.02)(s) and len(s.error_ratio.points) > 2, "2% in steps")
         exporter.set_error_ratio(0.12)
         snapshot = await fetch_until(collector, near(0.12), "the scripted 12%")
 
     points = snapshot.error_ratio.points
     assert snapshot.window_seconds == 15 * 60 and len(points) <= 301
     assert points[0][1] == pytest.approx(0.02, abs=0.002), "the start of the rise is still in the window"
-    steps = {(later[0] - earlier[0]).total_seconds() for earlier, later in itertools.pairwise(points)}
+    # The last point is the instant query's, for now: it follows the last step by less than a step.
+    steps = {(later[0] - earlier[0]).total_seconds() for earlier, later in itertools.pairwise(points[:-1])}
     assert steps == {3.0}, "about 300 points over 15 minutes"
+    assert 0 < (points[-1][0] - points[-2][0]).total_seconds() <= 3.0
     assert snapshot.collected_at - points[-1][0] < snapshot.collected_at - points[0][0]
 
 

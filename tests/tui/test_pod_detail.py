@@ -21,7 +21,7 @@ from modulo_watch.collectors.inspect import (
     PodDetail,
 )
 from modulo_watch.collectors.models import KubeEvent, Pod, PodSnapshot, SourceName
-from modulo_watch.collectors.sources import Sources
+from modulo_watch.collectors.sources import OnFirstUse, Sources
 from modulo_watch.tui.app import WarRoomApp
 from modulo_watch.tui.keys import unknown_keymap_ids
 from modulo_watch.tui.screens.pod_detail import PodDetailScreen, short_names
@@ -288,7 +288,7 @@ async def test_hostile_text_in_the_detail_and_the_log_is_inert(tmp_path: Path, i
     text = HOSTILE_STRINGS[index]
     hub = Hub()
     hub.publish_snapshot(SourceName.PODS, PodSnapshot(EPOCH, (Pod("ns", "pod", 0, 1, "Error", 3, EPOCH),)))
-    sources = Sources(hub=hub, clock=SystemClock(), inspector=HostileInspector(text))
+    sources = Sources(hub=hub, clock=SystemClock(), pod_inspectors=OnFirstUse(lambda: HostileInspector(text)))
     app = custom_app(tmp_path, sources)
     async with app.run_test(size=(200, 60)) as pilot:
         await wait_until(pilot, lambda: len(pods_table(app).rows) == 1, "the pod")

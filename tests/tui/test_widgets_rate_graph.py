@@ -13,6 +13,7 @@ START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SERIES = Series(
     "error_ratio",
     tuple((START + timedelta(seconds=15 * i), 0.01 + 0.114 * (i / 60) ** 2) for i in range(61)),
+    unit="ratio",
 )
 
 

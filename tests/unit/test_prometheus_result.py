@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from modulo_watch.collectors.prometheus.client import _refusal
-from modulo_watch.collectors.prometheus.result import PrometheusError, single_series
+from modulo_watch.collectors.prometheus.result import PrometheusError, single_series, single_value
 
 
 def test_one_series_becomes_points_and_0_over_0_is_left_out() -> None:
@@ -59,3 +59,26 @@ def test_a_wrong_shape_is_an_error_that_says_what_is_wrong(result: object, messa
 )
 def test_a_refusal_says_the_status_and_prometheus_own_reason(message: str, expected: str) -> None:
     assert _refusal(message) == expected
+
+
+def test_an_instant_answer_is_its_one_sample_or_none() -> None:
+    at = datetime.fromtimestamp(1_800_000_007, UTC)
+    assert single_value([{"metric": {}, "value": [1_800_000_007, "0.12"]}]) == (at, 0.12)
+    assert single_value([]) is None  # nothing matched yet
+    assert single_value([{"metric": {}, "value": [1_800_000_007, "NaN"]}]) is None  # 0/0: no requests
+
+
+@pytest.mark.parametrize(
+    ("result", "message"),
+    [
+        ({"resultType": "vector"}, "not an instant-query result: expected a list of series, got an object"),
+        ([{"metric": {}}], 'not an instant-query result: a point should be [time, "value"], got null'),
+        (
+            [{"value": [1, "1"]}, {"value": [1, "2"]}],
+            "the latency p95 query returned 2 series; it must return one (wrap it in sum(...))",
+        ),
+    ],
+)
+def test_a_wrong_instant_answer_says_what_is_wrong(result: object, message: str) -> None:
+    with pytest.raises(PrometheusError, match=re.escape(message)):
+        single_value(result, "latency p95")

@@ -142,3 +142,85 @@ def test_describe_error_is_one_bounded_line() -> None:
     assert "\n" not in message
     assert len(message) <= 200
     assert describe_error(RuntimeError(), timeout=2) == "RuntimeError"
+
+
+class WaitingClock(FakeClock):
+    """Sleeps until the test releases it: only a wake-up moves a runner on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sleeping = 0
+        self.release = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.sleeping += 1
+        try:
+            await self.release.wait()
+        finally:
+            self.sleeping -= 1
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Yield to the loop until ``condition`` holds; a bounded number of turns, not a timer."""
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def test_refetch_now_cuts_the_wait_short_after_a_success() -> None:
+    hub, clock = Hub(), WaitingClock()
+    collector = ScriptedCollector(SourceName.METRICS, [alerts_snapshot], interval=3600.0)
+    runner = SourceRunner(collector, hub, clock)
+    task = asyncio.create_task(runner.run())
+    try:
+        await until(lambda: clock.sleeping == 1, "the runner waits out its interval")
+        assert collector.fetches == 1
+        runner.refetch_now()
+        await until(lambda: collector.fetches == 2, "a second fetch, long before the hour is up")
+        await until(lambda: clock.sleeping == 1, "the runner waits again, once")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert collector.closed
+
+
+async def test_refetch_during_a_fetch_fetches_again_right_after_it() -> None:
+    hub, clock = Hub(), WaitingClock()
+    runner: SourceRunner | None = None
+
+    def asked_during_the_fetch() -> Snapshot:
+        assert runner is not None
+        runner.refetch_now()
+        return alerts_snapshot()
+
+    collector = ScriptedCollector(
+        SourceName.METRICS, [asked_during_the_fetch, alerts_snapshot], interval=3600.0
+    )
+    runner = SourceRunner(collector, hub, clock)
+    task = asyncio.create_task(runner.run())
+    try:
+        await until(lambda: collector.fetches == 2 and clock.sleeping == 1, "the second fetch, then a wait")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_failing_source_keeps_its_backoff_when_asked_to_refetch() -> None:
+    hub, clock = Hub(), WaitingClock()
+    collector = ScriptedCollector(SourceName.METRICS, [refuse], interval=3600.0)
+    runner = SourceRunner(collector, hub, clock, rng=random.Random(7))
+    task = asyncio.create_task(runner.run())
+    try:
+        await until(lambda: clock.sleeping == 1, "the runner backs off")
+        runner.refetch_now()
+        for _ in range(50):  # turns of the loop in which a wrongly woken runner would fetch again
+            await asyncio.sleep(0)
+        assert collector.fetches == 1
+        clock.release.set()
+        await until(lambda: collector.fetches >= 2, "the retry once the backoff is over")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

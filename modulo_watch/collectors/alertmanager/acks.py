@@ -19,6 +19,11 @@ ACK_MARK = "[modulo-watch ack]"
 DEFAULT_ACK_DURATION = timedelta(minutes=15)
 
 
+class AlertSourceError(Exception):
+    """A failure of an alerts source (Alertmanager or Prometheus), or of an action on it; its message is
+    safe to show."""
+
+
 @dataclass(frozen=True, slots=True)
 class Matcher:
     """An equality matcher on one label."""
@@ -82,7 +87,9 @@ def latest_acknowledgement(
 
 
 class AlertActions(Protocol):
-    """What the responder may do to alerts: acknowledge them (a silence), and take that back."""
+    """What the responder may do to alerts: acknowledge them (a silence), and take that back.
+
+    Both raise AlertSourceError when the source refuses or does not answer."""
 
     async def acknowledge(
         self, matchers: Sequence[Matcher], author: str, comment: str, duration: timedelta

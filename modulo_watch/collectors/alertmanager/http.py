@@ -6,15 +6,14 @@ from typing import Any
 
 import httpx
 
+from modulo_watch.collectors.alertmanager.acks import AlertSourceError
 from modulo_watch.config import redact_url
+
+__all__ = ["AlertSourceError", "JsonHttp"]
 
 REQUEST_TIMEOUT = 5.0  # seconds, for each of connecting, sending, and every wait for the next bytes
 MAX_BODY_BYTES = 64 * 1024 * 1024  # ~60,000 alerts; more is a misdirected URL, not an answer
 MAX_QUOTED_BODY = 120  # characters of an error answer quoted in the message
-
-
-class AlertSourceError(Exception):
-    """A failure of an alerts source (Alertmanager or Prometheus); its message is safe to show."""
 
 
 class JsonHttp:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from modulo_watch.collectors.drill.engine import Scenario, World
+from modulo_watch.collectors.graph_view import GraphView
 from modulo_watch.collectors.models import EventSnapshot, Snapshot, SourceName
 from modulo_watch.collectors.runner import Collector
 
@@ -99,6 +100,28 @@ class RolloutsCollector(DrillCollector):
         return self._scenario.rollouts.snapshot(world.elapsed, self._start)
 
 
+class MetricsCollector(DrillCollector):
+    """The metrics over the window the graph shows, as the live collector fetches them."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        start: datetime,
+        worlds: WorldCache,
+        clock: SimulatedClock,
+        interval: float,
+        view: GraphView,
+    ) -> None:
+        super().__init__(SourceName.METRICS, worlds, clock, interval)
+        self._scenario = scenario
+        self._start = start
+        self._view = view
+
+    async def serve(self, world: World) -> Snapshot:
+        view = self._view
+        return self._scenario.metrics_at(world.elapsed, self._start, view.window_seconds, view.points)
+
+
 class EventsCollector(DrillCollector):
     def __init__(
         self, scenario: Scenario, start: datetime, worlds: WorldCache, clock: SimulatedClock, interval: float
@@ -108,10 +131,15 @@ class EventsCollector(DrillCollector):
         self._start = start
         self._log: EventLog | None = None
         self._making = threading.Lock()
+        self._telling: asyncio.Future[EventSnapshot] | None = None
 
     async def serve(self, world: World) -> Snapshot:
-        # Pods' stories cost tens of milliseconds each: off the event loop.
-        return await asyncio.to_thread(self._snapshot, world.elapsed)
+        # Pods' stories cost tens of milliseconds each: off the event loop. A telling that outlives its
+        # fetch's timeout goes on in its thread; the next fetch awaits it rather than queueing another
+        # (for a later, costlier moment) behind its lock.
+        if self._telling is None or self._telling.done():
+            self._telling = asyncio.ensure_future(asyncio.to_thread(self._snapshot, world.elapsed))
+        return await asyncio.shield(self._telling)
 
     def _snapshot(self, elapsed: float) -> EventSnapshot:
         with self._making:
@@ -127,12 +155,14 @@ def drill_collectors(
     clock: SimulatedClock,
     start: datetime | None = None,
     intervals: Mapping[SourceName, float] | None = None,
+    graph_view: GraphView | None = None,
 ) -> list[Collector]:
     """One collector per source, all reading one shared world cache.
 
     ``start`` is the clock's start; by default it is worked out from the clock itself.
     ``intervals`` are the poll intervals by source (the live sources' configured ones, so a drill
-    refreshes as a real incident would); a source not named polls every second.
+    refreshes as a real incident would); a source not named polls every second. ``graph_view`` is
+    the window and width the metrics graph shows (the UI changes it).
     """
     if start is None:
         start = clock.now() - timedelta(seconds=clock.elapsed)
@@ -141,5 +171,8 @@ def drill_collectors(
     told: dict[SourceName, Collector] = {
         SourceName.ROLLOUTS: RolloutsCollector(scenario, start, worlds, clock, every[SourceName.ROLLOUTS]),
         SourceName.EVENTS: EventsCollector(scenario, start, worlds, clock, every[SourceName.EVENTS]),
+        SourceName.METRICS: MetricsCollector(
+            scenario, start, worlds, clock, every[SourceName.METRICS], graph_view or GraphView()
+        ),
     }
     return [told.get(source) or DrillCollector(source, worlds, clock, every[source]) for source in SourceName]

@@ -7,19 +7,23 @@ the same moment.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from modulo_watch.collectors.alertmanager.acks import Matcher
 from modulo_watch.collectors.drill.alerts import AlertTimeline
+from modulo_watch.collectors.drill.health import HealthTimeline
 from modulo_watch.collectors.drill.nodes import NodeTimeline, NodeUsage
 from modulo_watch.collectors.drill.pg import PostgresTimeline
 from modulo_watch.collectors.drill.pod_compile import PodCompiler
 from modulo_watch.collectors.drill.pod_life import TERMINAL_STATUSES
 from modulo_watch.collectors.drill.rollouts import RolloutTimeline
-from modulo_watch.collectors.drill.series import ErrorRatioTimeline
+from modulo_watch.collectors.drill.series import MetricsTimeline
 from modulo_watch.collectors.drill.spec import ScenarioSpec, SourceDownEvent
 from modulo_watch.collectors.models import (
     AlertSnapshot,
+    HealthSnapshot,
     MetricsSnapshot,
     NodeSnapshot,
     PgSnapshot,
@@ -50,6 +54,7 @@ class World:
     postgres: PgSnapshot
     metrics: MetricsSnapshot
     alerts: AlertSnapshot
+    health: HealthSnapshot
     sources_down: frozenset[SourceName]
 
     def snapshot(self, source: SourceName) -> Snapshot:
@@ -59,6 +64,7 @@ class World:
             SourceName.POSTGRES: self.postgres,
             SourceName.METRICS: self.metrics,
             SourceName.ALERTS: self.alerts,
+            SourceName.HEALTH: self.health,
         }
         return snapshots[source]
 
@@ -83,9 +89,10 @@ class Scenario:
             self.lives, compiler.log.revisions, spec.nodes, spec.postgres.server_version
         )
         self._postgres = PostgresTimeline(spec.postgres, meta.seed, spec.events)
-        self.actions_taken = 0  # the responder's cancels and terminates so far: each changes the world
-        self._metrics = ErrorRatioTimeline(spec.metrics, meta.seed, spec.events)
+        self.actions_taken = 0  # the responder's cancels, terminates and acks so far: each changes the world
+        self._metrics = MetricsTimeline(spec.metrics, meta.seed, spec.events)
         self._alerts = AlertTimeline(spec.events)
+        self._health = HealthTimeline(spec.health_checks, meta.seed, spec.events)
         self._outages = tuple(
             (e.source, e.at, e.at + e.duration) for e in spec.events if isinstance(e, SourceDownEvent)
         )
@@ -104,6 +111,35 @@ class Scenario:
         self.actions_taken += acted
         return acted
 
+    def metrics_at(
+        self, elapsed_seconds: float, start: datetime, window: int, points: int
+    ) -> MetricsSnapshot:
+        """The metrics over the graph's chosen ``window`` (the world carries the default 15 minutes)."""
+        return self._metrics.snapshot(elapsed_seconds, start, window, points)
+
+    @property
+    def alerts(self) -> AlertTimeline:
+        return self._alerts
+
+    def acknowledge_alerts(
+        self,
+        matchers: Sequence[Matcher],
+        at: float,
+        duration: timedelta,
+        author: str,
+        comment: str,
+        start: datetime,
+    ) -> str:
+        """The responder acknowledges alerts at drill time ``at``: a silence, as in Alertmanager."""
+        silence_id = self._alerts.silence(matchers, at, at + duration.total_seconds(), author, comment, start)
+        self.actions_taken += 1
+        return silence_id
+
+    def unacknowledge_alerts(self, silence_id: str, at: float) -> bool:
+        expired = self._alerts.expire(silence_id, at)
+        self.actions_taken += expired
+        return expired
+
     def world_at(self, elapsed_seconds: float, start: datetime) -> World:
         """The world ``elapsed_seconds`` of drill time after ``start`` (the drill's first moment)."""
         at = elapsed_seconds
@@ -119,6 +155,7 @@ class Scenario:
             postgres=self._postgres.snapshot(at, start),
             metrics=self._metrics.snapshot(at, start),
             alerts=self._alerts.snapshot(at, start),
+            health=self._health.snapshot(at, start),
             sources_down=frozenset(source for source, begin, end in self._outages if begin <= at < end),
         )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from modulo_watch.collectors.drill.reader import Table
 from modulo_watch.collectors.drill.spec import (
+    HEALTH_ERRORS,
     NODE_CONDITIONS,
     PG_STATES,
     POD_STATUSES,
@@ -22,10 +23,13 @@ from modulo_watch.collectors.drill.spec import (
     ErrorRatioEvent,
     Event,
     EvictEvent,
+    HealthEvent,
+    LatencyEvent,
     LockChainEvent,
     NodeEvent,
     NodeSpec,
     PodStatusEvent,
+    RequestRateEvent,
     ResolveEvent,
     RolloutEvent,
     SchedulePendingEvent,
@@ -47,13 +51,18 @@ class _Context:
     chains: dict[str, dict[str, int]] = field(default_factory=dict)
     """Lock chain -> session id -> how many sessions share that id."""
     alerts: set[str] = field(default_factory=set)
+    checks: tuple[str, ...] = ()  # the [[health_check]] names
 
     def workload(self, table: Table, key: str) -> WorkloadSpec:
         return self.workloads[table.choice(key, self.workloads, what="workload")]
 
 
 def read_events(
-    root: Table, workloads: tuple[WorkloadSpec, ...], nodes: tuple[NodeSpec, ...], duration: float
+    root: Table,
+    workloads: tuple[WorkloadSpec, ...],
+    nodes: tuple[NodeSpec, ...],
+    duration: float,
+    checks: tuple[str, ...] = (),
 ) -> tuple[Event, ...]:
     timed: list[tuple[float, Table]] = []
     for table in root.tables("event", "[[event]]"):
@@ -63,7 +72,7 @@ def read_events(
         table.label = f"{table.label} (at {table.text('at')})"
         timed.append((at, table))
     timed.sort(key=lambda pair: pair[0])
-    context = _Context({w.name: w for w in workloads}, tuple(node.name for node in nodes))
+    context = _Context({w.name: w for w in workloads}, tuple(node.name for node in nodes), checks=checks)
     events: list[Event] = []
     for at, table in timed:
         events.append(_ACTIONS[_action(table)](table, at, context))
@@ -85,6 +94,19 @@ def _action(table: Table) -> str:
 def _error_ratio(table: Table, at: float, _: _Context) -> Event:
     target = table.number("error_ratio", high=1.0)
     return ErrorRatioEvent(at, table.line, target, table.duration("over", "2m"))
+
+
+def _latency(table: Table, at: float, _: _Context) -> Event:
+    p95 = table.number("latency_p95", high=3600.0)
+    p99 = table.number("latency_p99", high=3600.0) if table.has("latency_p99") else None
+    if p99 is not None and p99 < p95:
+        raise table.error("latency_p99", "'latency_p99' must be at least 'latency_p95'")
+    return LatencyEvent(at, table.line, p95, p99, table.duration("over", "2m"))
+
+
+def _request_rate(table: Table, at: float, _: _Context) -> Event:
+    target = table.number("request_rate")
+    return RequestRateEvent(at, table.line, target, table.duration("over", "2m"))
 
 
 def _pods(table: Table, at: float, context: _Context) -> Event:
@@ -212,8 +234,25 @@ def _source_down(table: Table, at: float, _: _Context) -> Event:
     return SourceDownEvent(at, table.line, source, duration)
 
 
+def _health(table: Table, at: float, context: _Context) -> Event:
+    if not context.checks:
+        raise table.error("health", "declare the check first, as a [[health_check]] table")
+    check = table.choice("health", context.checks, what="health check")
+    error = table.choice("error", HEALTH_ERRORS, what="health error") if table.has("error") else ""
+    if error and table.has("status"):
+        raise table.error("status", "a probe that fails with an 'error' gets no 'status': give one of them")
+    status = 0 if error else table.integer("status", 200, minimum=100)
+    if status > 599:
+        raise table.error("status", "'status' must be an HTTP status, 100 to 599")
+    latency = table.number("latency_ms", high=600_000) if table.has("latency_ms") else None
+    share = table.number("share", 1.0, high=1.0)
+    return HealthEvent(at, table.line, check, status, error, share, latency, table.duration("over", "0s"))
+
+
 _ACTIONS: dict[str, Callable[[Table, float, _Context], Event]] = {
     "error_ratio": _error_ratio,
+    "latency_p95": _latency,
+    "request_rate": _request_rate,
     "pods": _pods,
     "rollout": _rollout,
     "rollback": _rollout,
@@ -226,4 +265,5 @@ _ACTIONS: dict[str, Callable[[Table, float, _Context], Event]] = {
     "alert": _alert,
     "resolve": _resolve,
     "source_down": _source_down,
+    "health": _health,
 }

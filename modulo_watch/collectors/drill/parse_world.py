@@ -8,6 +8,7 @@ from modulo_watch.collectors.drill.spec import (
     PG_STATES,
     SEVERITIES,
     WORKLOAD_KINDS,
+    HealthCheckSpec,
     Meta,
     MetricsSpec,
     NodeSpec,
@@ -143,11 +144,34 @@ def read_metrics(root: Table) -> MetricsSpec:
         error_ratio=table.number("error_ratio", 0.003, high=1.0),
         noise=table.number("noise", 0.1, high=1.0),
         step=table.duration("step", "15s"),
+        latency_p95=table.number("latency_p95", 0.18, low=0.001, high=3600.0),
+        latency_p99=table.number("latency_p99", 0.45, high=3600.0),
+        request_rate=table.number("request_rate", 240.0),
     )
     if spec.step < 1:
         raise table.error("step", "'step' must be at least 1s")
+    if spec.latency_p99 < spec.latency_p95:
+        raise table.error("latency_p99", "'latency_p99' must be at least 'latency_p95'")
     table.finish()
     return spec
+
+
+def read_health_checks(root: Table) -> tuple[HealthCheckSpec, ...]:
+    checks: list[HealthCheckSpec] = []
+    for table in root.tables("health_check", "[[health_check]]"):
+        check = HealthCheckSpec(
+            name=table.text("name"),
+            url=table.text("url"),
+            latency_ms=table.number("latency_ms", 50, high=600_000),
+            timeout=table.duration("timeout", "3s"),
+        )
+        if any(check.name == other.name for other in checks):
+            raise table.error("name", f"a health check named {check.name!r} is already defined")
+        if check.timeout <= 0:
+            raise table.error("timeout", "'timeout' must be longer than zero")
+        table.finish()
+        checks.append(check)
+    return tuple(checks)
 
 
 def _required(root: Table, key: str) -> Table:

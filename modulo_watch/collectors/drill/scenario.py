@@ -11,6 +11,7 @@ from modulo_watch.collectors.drill.engine import Scenario, ScenarioInfo
 from modulo_watch.collectors.drill.errors import Locator, ScenarioError
 from modulo_watch.collectors.drill.parse_events import read_events
 from modulo_watch.collectors.drill.parse_world import (
+    read_health_checks,
     read_incident,
     read_meta,
     read_metrics,
@@ -62,6 +63,7 @@ def parse_scenario(text: str, source: str) -> ScenarioSpec:
     namespaces = read_namespaces(root)
     nodes = read_nodes(root)
     workloads = read_workloads(root, namespaces, nodes)
+    checks = read_health_checks(root)
     spec = ScenarioSpec(
         source=source,
         meta=meta,
@@ -71,7 +73,8 @@ def parse_scenario(text: str, source: str) -> ScenarioSpec:
         workloads=workloads,
         postgres=read_postgres(root),
         metrics=read_metrics(root),
-        events=read_events(root, workloads, nodes, meta.duration),
+        events=read_events(root, workloads, nodes, meta.duration, tuple(check.name for check in checks)),
+        health_checks=checks,
     )
     root.finish()
     return spec

@@ -45,6 +45,7 @@ PG_STATES = (
 )
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 SEVERITIES = ("P0", "P1", "P2", "P3")
+HEALTH_ERRORS = ("timeout", "refused")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,19 @@ class MetricsSpec:
     error_ratio: float
     noise: float
     step: float
+    latency_p95: float  # seconds
+    latency_p99: float
+    request_rate: float  # requests per second
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheckSpec:
+    """A critical endpoint the drill probes, as ``[[health.checks]]`` configures one live."""
+
+    name: str
+    url: str
+    latency_ms: float  # the usual answer time
+    timeout: float
 
 
 # --- events -----------------------------------------------------------------------------------------------
@@ -120,6 +134,23 @@ class MetricsSpec:
 
 @dataclass(frozen=True, slots=True)
 class ErrorRatioEvent:
+    at: float
+    line: int
+    target: float
+    over: float
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyEvent:
+    at: float
+    line: int
+    p95: float
+    p99: float | None  # None: p99 keeps its baseline ratio to p95
+    over: float
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRateEvent:
     at: float
     line: int
     target: float
@@ -241,8 +272,25 @@ class SourceDownEvent:
     duration: float
 
 
+@dataclass(frozen=True, slots=True)
+class HealthEvent:
+    """A check's probes change: ``share`` of them fail with ``status`` (or ``error``, without an
+    answer); the usual latency ramps to ``latency_ms`` over ``over`` (None keeps it)."""
+
+    at: float
+    line: int
+    check: str
+    status: int
+    error: str  # "" or one of HEALTH_ERRORS
+    share: float
+    latency_ms: float | None
+    over: float
+
+
 Event = (
     ErrorRatioEvent
+    | LatencyEvent
+    | RequestRateEvent
     | PodStatusEvent
     | RolloutEvent
     | NodeEvent
@@ -254,6 +302,7 @@ Event = (
     | AlertEvent
     | ResolveEvent
     | SourceDownEvent
+    | HealthEvent
 )
 
 
@@ -269,3 +318,4 @@ class ScenarioSpec:
     metrics: MetricsSpec
     events: tuple[Event, ...]
     """Sorted by time; events at the same time keep their order in the file."""
+    health_checks: tuple[HealthCheckSpec, ...] = ()

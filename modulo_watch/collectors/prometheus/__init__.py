@@ -1,1 +1,1 @@
-"""The live Prometheus source: the error-ratio series for the Error rate pane."""
+"""The live Prometheus source: the error ratio, latency and request-rate series for the Error rate pane."""

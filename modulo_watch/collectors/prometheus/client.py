@@ -10,12 +10,13 @@ import ast
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from modulo_watch.collectors.prometheus.result import Point, PrometheusError, single_series
+from modulo_watch.collectors.prometheus.result import Point, PrometheusError, single_series, single_value
 
 if TYPE_CHECKING:
     from prometheus_api_client.prometheus_connect import PrometheusConnect
@@ -39,21 +40,42 @@ class RangeClient:
         self._connection: PrometheusConnect | None = None
         self._lock = threading.Lock()  # a timed-out query may still be running in its thread
 
-    def series(self, query: RangeQuery) -> tuple[Point, ...]:
-        """The query's one series; raises PrometheusError with a line fit for the pane's border."""
+    def series(self, query: RangeQuery, what: str = "error-ratio") -> tuple[Point, ...]:
+        """The query's one series; raises PrometheusError with a line fit for the pane's border.
+
+        ``what`` names the query in that line ("the latency p95 query returned 3 series")."""
+        result = self._ask(
+            lambda prometheus: prometheus.custom_query_range(
+                query.promql,
+                start_time=query.start,
+                end_time=query.end,
+                step=str(query.step),
+                params=self._server_timeout(),
+            )
+        )
+        return single_series(result, what)
+
+    def latest(self, promql: str, at: datetime, what: str = "error-ratio") -> Point | None:
+        """The query's value at ``at`` (an instant query), None when it has none; raises like ``series``."""
+        result = self._ask(
+            lambda prometheus: prometheus.custom_query(
+                promql, params={"time": at.timestamp()} | self._server_timeout()
+            )
+        )
+        return single_value(result, what)
+
+    def _server_timeout(self) -> dict[str, str]:
+        # The server stops evaluating when the client stops waiting: no work nobody will read.
+        return {"timeout": f"{self._timeout:g}s"}
+
+    def _ask(self, call: Callable[[PrometheusConnect], object]) -> object:
+        """``call``'s answer; every way it can fail as a PrometheusError."""
         from prometheus_api_client.exceptions import PrometheusApiClientException
         from requests import ConnectionError as RequestsConnectionError
         from requests import RequestException, Timeout
 
         try:
-            result = self._connect().custom_query_range(
-                query.promql,
-                start_time=query.start,
-                end_time=query.end,
-                step=str(query.step),
-                # The server stops evaluating when the client stops waiting: no work nobody will read.
-                params={"timeout": f"{self._timeout:g}s"},
-            )
+            return call(self._connect())
         except Timeout:
             raise PrometheusError(f"{self._where}: no answer within {self._timeout:g} s") from None
         except RequestsConnectionError as err:
@@ -64,7 +86,6 @@ class RangeClient:
             raise PrometheusError(f"{self._where}: the answer is not a Prometheus API response") from None
         except RequestException as err:
             raise PrometheusError(f"{self._where}: {type(err).__name__}") from None
-        return single_series(result)
 
     def close(self) -> None:
         with self._lock:

@@ -1,4 +1,4 @@
-"""A range query's result -> one series of points; anything else is the source's error, not a crash."""
+"""A query's result -> one series, or one sample; anything else is the source's error, not a crash."""
 
 from __future__ import annotations
 
@@ -13,26 +13,51 @@ class PrometheusError(Exception):
 Point = tuple[datetime, float]
 
 
-def single_series(result: object) -> tuple[Point, ...]:
-    """The points of the one series in ``result`` (the ``data.result`` of a matrix); () for none."""
-    if not isinstance(result, list):
-        raise PrometheusError(f"not a range-query result: expected a list of series, got {_kind(result)}")
-    if not result:
+def single_series(result: object, what: str = "error-ratio") -> tuple[Point, ...]:
+    """The points of the one series in ``result`` (the ``data.result`` of a matrix); () for none.
+
+    ``what`` names the query for the responder, who may have several configured."""
+    series = _the_one(result, what, _RANGE)
+    if series is None:
         return ()  # nothing matched: no requests seen yet, or a label that is not there
-    if len(result) > 1:
-        raise PrometheusError(
-            f"the error-ratio query returned {len(result)} series; it must return one (wrap it in sum(...))"
-        )
-    series = result[0]
-    values = series.get("values") if isinstance(series, dict) else None
+    values = series.get("values")
     if not isinstance(values, list):
-        raise PrometheusError(f"not a range-query result: a series without values ({_kind(series)})")
-    points = (_point(raw) for raw in values)
+        raise PrometheusError(f"{_RANGE}: a series without values ({_kind(series)})")
+    points = (_point(raw, _RANGE) for raw in values)
     # NaN is 0/0 (no request in the window) and has no place on a graph; neither has an infinity.
     return tuple(point for point in points if math.isfinite(point[1]))
 
 
-def _point(raw: object) -> Point:
+def single_value(result: object, what: str = "error-ratio") -> Point | None:
+    """The one sample in ``result`` (the ``data.result`` of an instant vector); None for none, or NaN."""
+    sample = _the_one(result, what, _INSTANT)
+    if sample is None:
+        return None
+    point = _point(sample.get("value"), _INSTANT)
+    return point if math.isfinite(point[1]) else None
+
+
+_RANGE, _INSTANT = "not a range-query result", "not an instant-query result"
+
+
+def _the_one(result: object, what: str, wrong: str) -> dict[str, object] | None:
+    """The one series (or sample) of a result: a query must aggregate to one; None when nothing matched.
+
+    ``wrong`` starts the message when the result has the wrong shape."""
+    if not isinstance(result, list):
+        raise PrometheusError(f"{wrong}: expected a list of series, got {_kind(result)}")
+    if not result:
+        return None
+    if len(result) > 1:
+        raise PrometheusError(
+            f"the {what} query returned {len(result)} series; it must return one (wrap it in sum(...))"
+        )
+    if not isinstance(result[0], dict):
+        raise PrometheusError(f"{wrong}: a series without values ({_kind(result[0])})")
+    return result[0]
+
+
+def _point(raw: object, wrong: str) -> Point:
     if not (
         isinstance(raw, list)
         and len(raw) == 2
@@ -40,13 +65,11 @@ def _point(raw: object) -> Point:
         and not isinstance(raw[0], bool)
         and isinstance(raw[1], str)
     ):
-        raise PrometheusError(
-            f'not a range-query result: a point should be [time, "value"], got {_kind(raw)}'
-        )
+        raise PrometheusError(f'{wrong}: a point should be [time, "value"], got {_kind(raw)}')
     try:
         return datetime.fromtimestamp(raw[0], UTC), float(raw[1])
     except (ValueError, OverflowError, OSError):
-        raise PrometheusError(f"not a range-query result: a bad point {raw[:2]!r:.60}") from None
+        raise PrometheusError(f"{wrong}: a bad point {raw[:2]!r:.60}") from None
 
 
 _JSON_KINDS = {

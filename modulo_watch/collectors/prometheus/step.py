@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 MAX_POINTS = 11_000
 """Prometheus refuses a range query that would return more points than this per series."""
 MIN_STEP = 1
-DEFAULT_POINTS = 300
-"""Points per window when the graph's width is not known: a wide pane's worth, resampled to fit."""
 
 
 def query_step(window_seconds: int, points: int) -> int:

@@ -31,11 +31,11 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def __init__(self, question: Text) -> None:
         super().__init__()
-        self._question = question
+        self.question = question
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self._question)
+            yield Static(self.question)
             yield Static(Text.assemble("\n", ("y", "bold"), " yes    ", ("n", "bold"), " no"))
 
     def action_answer(self, answer: bool) -> None:
