@@ -108,7 +108,11 @@ def proxy(upstream: str, recorder: Recorder) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
             """Quiet."""
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Relay(ThreadingHTTPServer):
+        def handle_error(self, request: object, client_address: object) -> None:
+            """Quiet: the app hangs up mid-answer when it quits."""
+
+    server = Relay(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Literal
 
 import msgspec
@@ -419,6 +420,7 @@ _SEVERITY_LEVELS: dict[str, int] = {
 }
 
 
+@cache  # a handful of distinct names, asked for once per alert per repaint
 def severity_level(severity: str) -> int:
     """1 (page-worthy), 2 (warning), 3 (informational) or 4 (unknown), for sorting."""
     return _SEVERITY_LEVELS.get(severity.strip().lower(), 4)

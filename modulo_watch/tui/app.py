@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import sys
 import time
@@ -141,6 +142,7 @@ class WarRoomApp(App[int]):
         self.call_after_refresh(self._start_collectors)
 
     async def on_unmount(self) -> None:
+        gc.unfreeze()  # what was frozen at start is garbage now, in a process that goes on (the tests)
         await self.sources.aclose()
 
     def _source_changed(self, source: SourceName) -> None:
@@ -155,6 +157,11 @@ class WarRoomApp(App[int]):
         self._changed.add(source)
 
     def _start_collectors(self) -> None:
+        # What the first frame built (modules, widgets, styles) lives as long as the app: out of the
+        # collector's way, or each full collection walks it all and stalls a repaint by tens of ms.
+        # Collected first, so no garbage is kept for good.
+        gc.collect()
+        gc.freeze()
         self._run_collectors(self.sources.runners)
         self._learn_kube_context()
 

@@ -82,6 +82,7 @@ async def test_8_shows_the_bad_rollout_as_the_suspect_of_the_error_rise(tmp_path
 
         await pilot.press("1")
         assert app.query_one(ContentSwitcher).current == "pods-pane"
+        await wait_for_data(pilot, app, SourceName.EVENTS)  # told in a thread: they may come last
         # The pods pane's title still tells of the other views: warnings and suspects.
         assert app.query_one(RolloutsPane).tab_label().plain == f"8 Rollouts {SUSPECT_MARK}1"
         assert app.query_one(EventsPane).tab_label().plain.startswith("7 Events ▲")

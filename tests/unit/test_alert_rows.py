@@ -127,7 +127,7 @@ def test_new_alerts_flash_and_so_does_their_closed_group() -> None:
 
 def test_the_title_counts_firing_critical_unacked_and_acked() -> None:
     alerts = [*CRASH, HIGH, acknowledged(replace(HIGH, fingerprint="x"), 10)]
-    summary = str(alert_summary(alerts, 3, NOW, Palette()))
+    summary = str(alert_summary(alerts, 3, context()))
     assert summary == "5 firing  critical 2  unacked 1  acked 1  3 groups"
 
 

@@ -110,6 +110,13 @@ class RowContext:
     now: datetime
     palette: Palette
     flashing: Collection[str] = ()  # fingerprints of alerts new enough to be flashed
+    _standings: dict[str, AckStanding] = field(default_factory=dict)  # by fingerprint, worked out once
+
+    def standing(self, alert: Alert) -> AckStanding:
+        found = self._standings.get(alert.fingerprint)
+        if found is None:
+            found = self._standings[alert.fingerprint] = ack_standing(alert, self.now)
+        return found
 
 
 def alert_rows(groups: Sequence[AlertGroup], expanded: Collection[str], context: RowContext) -> list[Row]:
@@ -131,7 +138,7 @@ def _alert_row(alert: Alert, name: str | Text, context: RowContext) -> Row:
         key=alert.fingerprint,
         cells=(
             _severity_cell(alert.severity, context.palette),
-            state_cell(alert.state, ack_standing(alert, context.now), context.palette),
+            state_cell(alert.state, context.standing(alert), context.palette),
             inert(name, "bold", max_length=80) if isinstance(name, str) else name,
             since(alert.starts_at, context.now),
             inert(alert.summary),
@@ -145,7 +152,7 @@ def _group_row(group: AlertGroup, is_open: bool, context: RowContext) -> Row:
     name = Text(f"{_OPEN if is_open else _CLOSED} ", context.palette.muted)
     name.append(f"{len(group.alerts)} ", f"bold {context.palette.accent}")
     name.append_text(inert(group.name, "bold", max_length=60))
-    standing = most_urgent([ack_standing(alert, context.now) for alert in group.alerts])
+    standing = most_urgent([context.standing(alert) for alert in group.alerts])
     states = {alert.state for alert in group.alerts}
     state = states.pop() if len(states) == 1 else AlertState.ACTIVE
     flashing = any(alert.fingerprint in context.flashing for alert in group.alerts)
@@ -206,14 +213,15 @@ def _clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def alert_summary(alerts: Sequence[Alert], groups: int, now: datetime, palette: Palette) -> Text:
+def alert_summary(alerts: Sequence[Alert], groups: int, context: RowContext) -> Text:
     """The pane's title counts: firing, critical, how many wait for an acknowledgement, acknowledged."""
+    palette = context.palette
     firing = [alert for alert in alerts if alert.state != AlertState.PENDING]
     summary = Text(f"{len(firing)} firing", "bold" if firing else palette.muted)
     critical = sum(1 for alert in firing if severity_level(alert.severity) == 1)
     if critical:
         summary.append(f"  critical {critical}", f"bold {palette.error}")
-    standings = [ack_standing(alert, now).state for alert in alerts]
+    standings = [context.standing(alert).state for alert in alerts]
     waiting = sum(1 for state in standings if state in (AckState.DUE, AckState.OVERDUE))
     if waiting:
         summary.append(f"  unacked {waiting}", f"bold {palette.warning}")

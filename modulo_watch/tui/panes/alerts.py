@@ -118,7 +118,7 @@ class AlertsPane(FilteredPane):
         table: VirtualTable[object] = self.query_one(VirtualTable)
         table.empty_message = "no alert matches" if self.needle else "no alerts firing"
         table.set_rows(alert_rows(self._groups, self._expanded, context))
-        summary = alert_summary(self._shown, len(self._groups), now, self.palette)
+        summary = alert_summary(self._shown, len(self._groups), context)
         if snapshot.origin == "prometheus":
             summary.append("  from Prometheus", self.palette.muted)
         if snapshot.unreadable:
