@@ -76,6 +76,7 @@ class Options:
     dsn: str | None = None  # a PostgreSQL DSN instead of [postgres] dsn
     prometheus: str | None = None  # a Prometheus URL instead of [prometheus] url
     alertmanager: str | None = None  # an Alertmanager URL instead of [alertmanager] url
+    runbook: Path | None = None  # a Markdown runbook instead of [runbook] path
 
 
 def _positive_float(text: str) -> float:
@@ -161,6 +162,12 @@ def _parser() -> _Parser:
         " without one, alerts are read from Prometheus)",
     )
     parser.add_argument(
+        "--runbook",
+        type=Path,
+        metavar="PATH",
+        help="the team's Markdown runbook (default: [runbook] path, else the runbook shipped for Modulo)",
+    )
+    parser.add_argument(
         "--check-config",
         action="store_true",
         help="validate the settings, print them with secrets redacted, and exit",
@@ -190,6 +197,7 @@ def parse_args(argv: Sequence[str]) -> Options:
         dsn=namespace.dsn,
         prometheus=namespace.prometheus,
         alertmanager=namespace.alertmanager,
+        runbook=namespace.runbook,
     )
 
 
@@ -205,7 +213,23 @@ def prepare(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Settings, Opti
         settings = replace(settings, prometheus=replace(settings.prometheus, url=options.prometheus))
     if options.alertmanager is not None:
         settings = replace(settings, alertmanager=replace(settings.alertmanager, url=options.alertmanager))
+    if options.runbook is not None:
+        settings = replace(settings, runbook=replace(settings.runbook, path=str(options.runbook)))
+    _check_runbook(settings)
     return settings, options
+
+
+def _check_runbook(settings: Settings) -> None:
+    """A runbook that cannot be read is a settings error: reported with its line before the app starts."""
+    if settings.runbook.path is None:
+        return  # the shipped runbook, which the tests read
+    # Imported here: markdown-it and ftfy load only when a runbook file is named.
+    from modulo_watch.incident.runbook import RunbookError, load_runbook
+
+    try:
+        load_runbook(Path(settings.runbook.path))
+    except RunbookError as err:
+        raise ConfigError(f"runbook {err}") from None
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
