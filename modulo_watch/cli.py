@@ -117,6 +117,7 @@ def _parser() -> _Parser:
             f"Settings are read from {display_path(default_config_path())} (TOML, one [section] per source);"
             " MODULO_WATCH_<SECTION>_<KEY> environment variables override the file,"
             " e.g. MODULO_WATCH_PROMETHEUS_URL."
+            f" `{PROG} incidents --help`: list, show and export the journaled incidents."
         ),
         allow_abbrev=False,  # prefixes of flags would change meaning as flags are added
     )
@@ -234,10 +235,13 @@ def _check_runbook(settings: Settings) -> None:
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     """The console script: returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "incidents":  # a subcommand of its own: the app's flags mean nothing to it
+        from modulo_watch.cli_incidents import main as incidents_main
+
+        return incidents_main(argv[1:])
     try:
-        settings, options = prepare(
-            sys.argv[1:] if argv is None else argv, os.environ if env is None else env
-        )
+        settings, options = prepare(argv, os.environ if env is None else env)
     except _ParserExit as done:
         return done.status
     except UsageError as err:

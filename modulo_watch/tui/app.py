@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import math
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import ClassVar
 
-import platformdirs
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -35,8 +37,9 @@ from modulo_watch.collectors.postgres.detail import PgAction, PgOutcome, Postgre
 from modulo_watch.collectors.runner import SourceRunner
 from modulo_watch.collectors.sources import Sources, drill_sources, empty_kube_snapshot, live_sources
 from modulo_watch.config import Settings, display_path
+from modulo_watch.incident.assess import SeveritySuggestion, suggest_severity
 from modulo_watch.incident.incident import Incident
-from modulo_watch.incident.journal import IncidentJournal, JournalError
+from modulo_watch.incident.journal import IncidentJournal, JournalError, default_directory
 from modulo_watch.incident.suspects import RiseTracker, suspects
 from modulo_watch.tui.alert_actions import (
     FROM_PROMETHEUS,
@@ -81,6 +84,8 @@ REPAINT_DELAY = 0.2
 NARROW_WIDTH = 120
 MEDIUM_WIDTH = 160
 SHORT_HEIGHT = 32
+HANGUP_EXIT = 128 + signal.SIGHUP  # the shell's status for a process ended by SIGHUP
+HANGUP_GRACE = 2.0  # seconds the shutdown may take after a hang-up before the process just ends
 
 
 class WarRoomApp(App[int]):
@@ -99,6 +104,7 @@ class WarRoomApp(App[int]):
         self.incident: Incident | None = None
         self.palette = Palette()
         self._changed: set[SourceName] = set()
+        self._suggestion: SeveritySuggestion | None = None  # from the live evidence
         self._last_repaint = -math.inf  # monotonic
         self._painted: dict[SourceName, Snapshot] = {}  # the snapshot each pane shows
         self._rise = RiseTracker()
@@ -126,10 +132,10 @@ class WarRoomApp(App[int]):
         self.theme = self.settings.ui.theme
         self.set_keymap(self.settings.ui.keymap_mapping)
         self.palette = Palette.from_theme(self.theme_variables)
-        if self.sources.scenario is not None:
-            suggested = self.sources.scenario.incident
-            self.responder.suggestion = f"{suggested.severity} · {suggested.title}"
-        self.incident = self.journal.resume()
+        self._suggest()
+        self._resume()
+        # Textual leaves SIGHUP (a dropped SSH connection) at its default, which ends the process on the spot.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
         self.sources.hub.subscribe(self._source_changed)
         self._changed.update(SourceName)
         self._repaint_changed()
@@ -144,6 +150,27 @@ class WarRoomApp(App[int]):
     async def on_unmount(self) -> None:
         gc.unfreeze()  # what was frozen at start is garbage now, in a process that goes on (the tests)
         await self.sources.aclose()
+
+    def _resume(self) -> None:
+        timeline = self.journal.resume_timeline()
+        self.incident = timeline.incident if timeline else None
+        if timeline and timeline.damage:
+            self.notify(
+                f"{len(timeline.damage)} damaged line(s) of {timeline.id}'s journal skipped"
+                " (a write cut short by a crash); everything before them resumed",
+                title="Journal",
+                severity="warning",
+                markup=False,
+            )
+
+    def _hang_up(self) -> None:
+        """The terminal is gone. Every journal entry is on disk already and this runs between callbacks, never
+        mid-append, so a normal exit loses nothing; a watchdog ends the process should the teardown block
+        writing to the dead terminal."""
+        watchdog = threading.Timer(HANGUP_GRACE, os._exit, (HANGUP_EXIT,))
+        watchdog.daemon = True  # a teardown that finishes in time exits at once
+        watchdog.start()
+        self.exit(HANGUP_EXIT, return_code=HANGUP_EXIT)
 
     def _source_changed(self, source: SourceName) -> None:
         """Note the change and repaint its pane in the next frame, or, within REPAINT_DELAY of the last
@@ -194,6 +221,8 @@ class WarRoomApp(App[int]):
                     pane.show_status(status, clock.now(), clock.monotonic())
             if changed & {SourceName.METRICS, SourceName.ROLLOUTS}:
                 self._mark_suspects()
+            if changed & {SourceName.METRICS, SourceName.HEALTH, SourceName.ALERTS}:
+                self._suggest()
             if changed & {SourceName.PODS, SourceName.EVENTS, SourceName.ROLLOUTS}:
                 self._label_kube_views()
             if SourceName.HEALTH in changed:
@@ -207,6 +236,17 @@ class WarRoomApp(App[int]):
         self.query_one(ErrorRatePane).show_health(shown, status)
         if shown is not None:
             self._painted[SourceName.HEALTH] = shown
+
+    def _suggest(self) -> None:
+        """The severity the live evidence points to, and why (a drill adds its incident's title)."""
+        hub = self.sources.hub
+        snapshots = {source: found for source in SourceName if (found := hub.snapshot(source)) is not None}
+        self._suggestion = suggest_severity(snapshots, self.sources.clock.now())
+        scenario = self.sources.scenario.incident if self.sources.scenario else None
+        lines = [f"{self._suggestion.severity} · {self._suggestion.reason}"] if self._suggestion else []
+        if scenario is not None:
+            lines.append(scenario.title if self._suggestion else f"{scenario.severity} · {scenario.title}")
+        self.responder.suggestion = "\n".join(lines) or None
 
     def _mark_suspects(self) -> None:
         """Rollouts that went out shortly before the error rate rose."""
@@ -476,12 +516,11 @@ class WarRoomApp(App[int]):
     async def action_declare_incident(self) -> None:
         if self.incident is not None:
             return
-        suggested = self.sources.scenario.incident if self.sources.scenario else None
-        screen = (
-            DeclareScreen(suggested.title, suggested.severity, suggested.impact)
-            if suggested
-            else DeclareScreen()
-        )
+        scenario = self.sources.scenario.incident if self.sources.scenario else None
+        evidence = self._suggestion
+        severity = evidence.severity if evidence else scenario.severity if scenario else "P2"
+        description = scenario.impact if scenario else evidence.reason if evidence else ""
+        screen = DeclareScreen(scenario.title if scenario else "", severity, description)
         declaration = await self.push_screen_wait(screen)
         if declaration is not None:
             self._declare(declaration)
@@ -607,11 +646,6 @@ class WarRoomApp(App[int]):
             )
 
 
-def journal_directory(drill: bool) -> Path:
-    state = platformdirs.user_state_path("modulo-watch") / "incidents"
-    return state / "drill" if drill else state
-
-
 def build_sources(settings: Settings, drill: str | None, speed: float) -> Sources:
     now = datetime.now(UTC)
     if drill is None:
@@ -643,6 +677,6 @@ def run_app(settings: Settings, drill: str | None, speed: float) -> int:
     except ScenarioError as exc:
         print(f"modulo-watch: {exc}", file=sys.stderr)
         return 2
-    app = WarRoomApp(settings, sources, IncidentJournal(journal_directory(drill is not None)))
+    app = WarRoomApp(settings, sources, IncidentJournal(default_directory(drill is not None)))
     app.run()
     return app.return_code or 0
