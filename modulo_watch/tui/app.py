@@ -246,7 +246,10 @@ class WarRoomApp(App[int]):
         lines = [f"{self._suggestion.severity} · {self._suggestion.reason}"] if self._suggestion else []
         if scenario is not None:
             lines.append(scenario.title if self._suggestion else f"{scenario.severity} · {scenario.title}")
-        self.responder.suggestion = "\n".join(lines) or None
+        suggestion = "\n".join(lines) or None
+        if suggestion != self.responder.suggestion:
+            self.responder.suggestion = suggestion
+            self.responder.show(self.incident, self.sources.clock.now())  # now, not at the next tick
 
     def _mark_suspects(self) -> None:
         """Rollouts that went out shortly before the error rate rose."""
