@@ -7,8 +7,9 @@ made inert before it reaches the terminal: a title can carry escape sequences li
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
@@ -46,10 +47,19 @@ def _parser() -> _Parser:
     commands.add_parser("list", help="every incident, newest first (the default)")
     show = commands.add_parser("show", help="an incident's timeline")
     show.add_argument("id", help="the incident id, e.g. INC-20261126-140000")
-    export = commands.add_parser("export", help="an incident's journal as JSON or a Markdown timeline")
+    export = commands.add_parser(
+        "export", help="an incident's journal as JSON, a Markdown timeline or a postmortem draft"
+    )
     export.add_argument("id", help="the incident id, e.g. INC-20261126-140000")
-    export.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    export.add_argument("--format", choices=("markdown", "json", "postmortem"), default="markdown")
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
+    export.add_argument(
+        "--runbook",
+        type=Path,
+        metavar="PATH",
+        help="the runbook whose follow-ups the postmortem lists (default: [runbook] path, else the"
+        " runbook shipped for Modulo)",
+    )
     return parser
 
 
@@ -57,7 +67,7 @@ def journal_directories() -> tuple[Path, ...]:
     return (default_directory(drill=False), default_directory(drill=True))
 
 
-def main(argv: Sequence[str]) -> int:
+def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     try:
         args = _parser().parse_args(list(argv))
     except _UsageError as err:
@@ -65,6 +75,9 @@ def main(argv: Sequence[str]) -> int:
         return USAGE_EXIT
     except SystemExit as done:  # --help
         return int(done.code or 0)
+    if getattr(args, "runbook", None) is not None and args.format != "postmortem":
+        print(f"{PROG}: error: --runbook: only meaningful with --format postmortem", file=sys.stderr)
+        return USAGE_EXIT
     # Only this command needs it, and it pulls in rich: kept out of `modulo-watch --check-config`'s way.
     from modulo_watch.widgets.safe_text import clean
 
@@ -77,6 +90,10 @@ def main(argv: Sequence[str]) -> int:
     if args.command == "show":
         sys.stdout.write(show(timeline, clean))
         return 0
+    if args.format == "postmortem":
+        return export_postmortem(
+            timeline, args.runbook, args.output, os.environ if env is None else env, clean
+        )
     return export(timeline, args.format, args.output, clean)
 
 
@@ -139,6 +156,38 @@ def show(timeline: Timeline, sanitize: Sanitize) -> str:
 
 def export(timeline: Timeline, form: str, output: Path | None, sanitize: Sanitize) -> int:
     text = to_json(timeline) if form == "json" else to_markdown(timeline, sanitize)
+    return _write(timeline, text, output)
+
+
+def export_postmortem(
+    timeline: Timeline,
+    runbook_path: Path | None,
+    output: Path | None,
+    env: Mapping[str, str],
+    sanitize: Sanitize,
+) -> int:
+    """The postmortem draft, with the follow-ups of the runbook the app would use: ``--runbook``, else
+    ``[runbook] path`` (config file or environment, as for ``modulo-watch``), else the shipped one."""
+    # Imported here: markdown-it and ftfy load only for a postmortem.
+    from modulo_watch.config import ConfigError, load_settings
+    from modulo_watch.incident.postmortem import postmortem_markdown
+    from modulo_watch.incident.runbook import RunbookError, load_runbook
+
+    try:
+        if runbook_path is None:
+            configured = load_settings(None, env).runbook.path
+            runbook_path = None if configured is None else Path(configured)
+        runbook = load_runbook(runbook_path)
+    except ConfigError as err:
+        print(f"{PROG}: {sanitize(str(err))}", file=sys.stderr)
+        return USAGE_EXIT
+    except RunbookError as err:
+        print(f"{PROG}: runbook {sanitize(str(err))}", file=sys.stderr)
+        return USAGE_EXIT
+    return _write(timeline, postmortem_markdown(timeline, runbook, datetime.now(UTC), sanitize), output)
+
+
+def _write(timeline: Timeline, text: str, output: Path | None) -> int:
     if output is None:
         sys.stdout.write(text)
         return 0

@@ -31,6 +31,8 @@ P2_ERROR_RATIO = 0.05
 # An API check failing this long is an outage, not a blip (a check that fails now and then does not).
 OUTAGE_AFTER = timedelta(minutes=2)
 TREND_LOOKBACK = timedelta(minutes=5)
+# Resolution waits until the error ratio stays under P2_ERROR_RATIO this long: one calm scrape is no fix.
+SETTLED_FOR = timedelta(minutes=5)
 CONNECTIONS_HIGH = 0.8  # of max_connections
 
 
@@ -69,6 +71,12 @@ def gather(snapshots: Snapshots, now: datetime) -> tuple[Evidence, ...]:
         _alerts(snapshots.get(SourceName.ALERTS)),
         _latency(snapshots.get(SourceName.METRICS)),
     )
+
+
+def resolution_evidence(snapshots: Snapshots, now: datetime) -> tuple[Evidence, ...]:
+    """The readings resolution is verified against: as ``gather``, but the error rate must have settled."""
+    settled = _settled_error_rate(snapshots.get(SourceName.METRICS))
+    return tuple(settled if item.key == "error_rate" else item for item in gather(snapshots, now))
 
 
 def suggest_severity(snapshots: Snapshots, now: datetime) -> SeveritySuggestion | None:
@@ -126,6 +134,27 @@ def _error_rate(snapshot: Snapshot | None) -> Evidence:
     ratio = snapshot.error_ratio.latest
     verdict = Verdict.BAD if ratio >= P2_ERROR_RATIO else Verdict.OK
     return Evidence("error_rate", label, _percent(ratio) + _trend(snapshot.error_ratio), verdict)
+
+
+def _settled_error_rate(snapshot: Snapshot | None) -> Evidence:
+    """OK once every point of the last SETTLED_FOR is under 5%; the reading says how long it has held."""
+    found = _error_rate(snapshot)
+    if found.verdict is not Verdict.OK or not isinstance(snapshot, MetricsSnapshot):
+        return found
+    points = snapshot.error_ratio.points
+    newest_at = points[-1][0]
+    calm_since = newest_at
+    for moment, value in reversed(points):
+        if value >= P2_ERROR_RATIO:
+            break
+        calm_since = moment
+    calm = newest_at - calm_since
+    minutes = int(calm.total_seconds() // 60)
+    if calm >= SETTLED_FOR:
+        return Evidence(found.key, found.label, f"{found.reading}, under 5% for {minutes}m", Verdict.OK)
+    needed = int(SETTLED_FOR.total_seconds() // 60)
+    reading = f"{found.reading}, under 5% for {minutes}m of {needed}m"
+    return Evidence(found.key, found.label, reading, Verdict.BAD)
 
 
 def _latency(snapshot: Snapshot | None) -> Evidence:

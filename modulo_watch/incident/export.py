@@ -56,7 +56,10 @@ def describe(entry: dict[str, Any]) -> str:
     if kind == "severity_changed":
         return _with_reason(f"{field('previous') or '?'} -> {field('severity')}", field("reason"))
     if kind == "checklist_ticked":
-        return f"{'[x]' if entry.get('done', True) else '[ ]'} {field('item')}"
+        text = f"{'[x]' if entry.get('done', True) else '[ ]'} {field('item')}"
+        if entry.get("auto"):
+            return f"{text} (by the evidence: {field('evidence')})" if entry.get("evidence") else text
+        return f"{text} (by hand)"
     if kind == "update_sent":
         return f"to {field('audience')}: {field('message')}"
     if kind == "escalated":

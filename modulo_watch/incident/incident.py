@@ -20,6 +20,10 @@ class Incident:
     drill: bool = False
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
+    last_update_at: datetime | None = None  # the newest status update sent: the 15-minute clock runs from it
+    escalated_to: tuple[str, ...] = ()  # in order: the escalation clock names the next one
+    last_escalation_at: datetime | None = None
+    hand_ticks: frozenset[tuple[str, str]] = frozenset()  # (checklist title, item) ticked by the responder
 
     @property
     def is_open(self) -> bool:
@@ -35,6 +39,16 @@ class Incident:
 
     def resolved(self, at: datetime) -> Incident:
         return replace(self, resolved_at=at)
+
+    def updated(self, at: datetime) -> Incident:
+        return replace(self, last_update_at=at)
+
+    def escalated(self, at: datetime, to: str) -> Incident:
+        return replace(self, escalated_to=(*self.escalated_to, to), last_escalation_at=at)
+
+    def ticked(self, checklist: str, item: str, done: bool) -> Incident:
+        key = (checklist, item)
+        return replace(self, hand_ticks=self.hand_ticks | {key} if done else self.hand_ticks - {key})
 
 
 def slugify(title: str) -> str:

@@ -123,8 +123,12 @@ class IncidentJournal:
         self._append(incident, "acknowledged", now)
         return incident.acknowledged(now)
 
-    def resolve(self, incident: Incident, now: datetime) -> Incident:
-        self._append(incident, "resolved", now)
+    def resolve(
+        self, incident: Incident, now: datetime, resolution: str = "", override: str = ""
+    ) -> Incident:
+        """Closed: ``resolution`` is the fix in brief; ``override`` the reason the responder gave for
+        resolving although the live evidence did not agree yet (empty when it did)."""
+        self._append(incident, "resolved", now, resolution=resolution, override=override)
         return incident.resolved(now)
 
     def change_severity(self, incident: Incident, now: datetime, severity: str, reason: str = "") -> Incident:
@@ -134,16 +138,41 @@ class IncidentJournal:
         )
         return replace(incident, severity=severity)
 
-    def tick_checklist(self, incident: Incident, now: datetime, item: str, done: bool = True) -> None:
-        """A runbook checklist item ticked (or unticked with ``done=False``)."""
-        self._append(incident, "checklist_ticked", now, item=item, done=done)
+    def tick_checklist(
+        self,
+        incident: Incident,
+        now: datetime,
+        item: str,
+        done: bool = True,
+        *,
+        checklist: str = "",
+        auto: bool = False,
+        evidence: str = "",
+    ) -> Incident:
+        """A runbook checklist item ticked (or unticked with ``done=False``): by hand, or ``auto`` by the
+        live ``evidence`` that decided it."""
+        self._append(
+            incident,
+            "checklist_ticked",
+            now,
+            item=item,
+            done=done,
+            checklist=checklist,
+            auto=auto,
+            evidence=evidence,
+        )
+        return incident if auto else incident.ticked(checklist, item, done)
 
-    def record_update(self, incident: Incident, now: datetime, audience: str, message: str) -> None:
-        """A status update sent to ``audience`` (a channel, the status page, leadership)."""
-        self._append(incident, "update_sent", now, audience=audience, message=message)
+    def record_update(
+        self, incident: Incident, now: datetime, audience: str, message: str, template: str = ""
+    ) -> Incident:
+        """A status update sent to ``audience`` (a channel, the clipboard, a webhook): its clock restarts."""
+        self._append(incident, "update_sent", now, audience=audience, message=message, template=template)
+        return incident.updated(now)
 
-    def escalate(self, incident: Incident, now: datetime, to: str, reason: str = "") -> None:
+    def escalate(self, incident: Incident, now: datetime, to: str, reason: str = "") -> Incident:
         self._append(incident, "escalated", now, to=to, reason=reason)
+        return incident.escalated(now, to)
 
     def capture_evidence(
         self, incident: Incident, now: datetime, source: str, summary: str, detail: str = ""
@@ -306,4 +335,12 @@ def _apply(incident: Incident | None, journal_id: str, entry: dict[str, Any]) ->
         return incident.resolved(at)
     if kind == "severity_changed" and entry.get("severity") in SEVERITIES:
         return replace(incident, severity=str(entry["severity"]))
+    if kind == "update_sent":
+        return incident.updated(at)
+    if kind == "escalated":
+        return incident.escalated(at, str(entry.get("to", "")))
+    if kind == "checklist_ticked" and not entry.get("auto"):
+        return incident.ticked(
+            str(entry.get("checklist", "")), str(entry.get("item", "")), bool(entry.get("done", True))
+        )
     return incident

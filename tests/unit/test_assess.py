@@ -16,7 +16,7 @@ from modulo_watch.collectors.models import (
     Snapshot,
     SourceName,
 )
-from modulo_watch.incident.assess import Evidence, Verdict, gather, suggest_severity
+from modulo_watch.incident.assess import Evidence, Verdict, gather, resolution_evidence, suggest_severity
 from tests.fakes import EPOCH
 
 NOW = EPOCH + timedelta(hours=1)
@@ -114,3 +114,14 @@ def test_the_lock_chain_shows_in_the_database_reading() -> None:
     evidence = by_key(gather(world("db-connections", 6), EPOCH + timedelta(minutes=6)))
     assert evidence["database"].verdict is Verdict.BAD
     assert "waiting on locks" in evidence["database"].reading
+
+
+def test_resolution_waits_until_the_error_rate_has_settled() -> None:
+    just_calm = by_key(resolution_evidence({SourceName.METRICS: ratio(0.12, 0.09, 0.03, 0.02)}, NOW))
+    assert just_calm["error_rate"].verdict is Verdict.BAD
+    assert just_calm["error_rate"].reading.endswith("under 5% for 1m of 5m")
+
+    settled = by_key(resolution_evidence({SourceName.METRICS: ratio(0.12, *[0.01] * 6)}, NOW))
+    assert settled["error_rate"].verdict is Verdict.OK
+    assert settled["error_rate"].reading.endswith("under 5% for 5m")
+    assert by_key(resolution_evidence({}, NOW))["error_rate"].verdict is Verdict.UNKNOWN

@@ -85,7 +85,7 @@ def test_clocks_count_down_and_escalate_by_severity(tmp_path: Path) -> None:
 
     by_name = {clock.name: clock for clock in clocks(p0, at_20_minutes)}
     assert by_name["acknowledge"].overdue(at_20_minutes)
-    assert by_name["next update"].due_at == EPOCH + timedelta(minutes=30)
+    assert by_name["first update"].overdue(at_20_minutes)  # P0: within 5 minutes
     assert by_name["escalate"].due_at == EPOCH + timedelta(minutes=30)
 
     p1 = journal.acknowledge(journal.declare("Errors", "P1", EPOCH), EPOCH + timedelta(minutes=3))

@@ -29,14 +29,19 @@ def test_every_entry_kind_is_journaled_and_replayed(tmp_path: Path) -> None:
     incident = journal.declare("Checkout down", "P2", EPOCH)
     later = EPOCH + timedelta(minutes=1)
     incident = journal.change_severity(incident, later, "P0", reason="payments fail too")
-    journal.tick_checklist(incident, later, "Create the incident channel")
-    journal.record_update(incident, later, "#incident-20261126-checkout-down", "Investigating")
-    journal.escalate(incident, later, "database on-call", reason="lock chain")
+    incident = journal.tick_checklist(
+        incident, later, "Create the incident channel", checklist="Initial Response"
+    )
+    incident = journal.record_update(incident, later, "#incident-20261126-checkout-down", "Investigating")
+    incident = journal.escalate(incident, later, "database on-call", reason="lock chain")
     journal.capture_evidence(incident, later, "postgres", "pid 4242 blocks 37 backends")
 
     timeline = load(tmp_path / f"{incident.id}.jsonl")
     assert timeline.incident == incident
     assert timeline.incident.severity == "P0"
+    assert timeline.incident.hand_ticks == {("Initial Response", "Create the incident channel")}
+    assert timeline.incident.last_update_at == later
+    assert timeline.incident.escalated_to == ("database on-call",)
     assert [entry["kind"] for entry in timeline.entries] == [
         "declared",
         "severity_changed",
@@ -46,6 +51,21 @@ def test_every_entry_kind_is_journaled_and_replayed(tmp_path: Path) -> None:
         "evidence_captured",
     ]
     assert timeline.damage == ()
+
+
+def test_an_auto_tick_is_history_and_an_untick_by_hand_takes_the_tick_back(tmp_path: Path) -> None:
+    journal = IncidentJournal(tmp_path)
+    incident = journal.declare("Checkout down", "P1", EPOCH)
+    item, checklist = "Error rates back to normal levels", "Resolution Verification Checklist"
+    incident = journal.tick_checklist(incident, EPOCH, item, checklist=checklist, auto=True, evidence="2.1%")
+    assert incident.hand_ticks == frozenset()
+    incident = journal.tick_checklist(incident, EPOCH, "Status page", checklist=checklist)
+    incident = journal.tick_checklist(incident, EPOCH, "Status page", done=False, checklist=checklist)
+
+    timeline = load(tmp_path / f"{incident.id}.jsonl")
+    assert timeline.incident == incident
+    assert timeline.incident is not None and timeline.incident.hand_ticks == frozenset()
+    assert timeline.entries[1]["auto"] is True and timeline.entries[1]["evidence"] == "2.1%"
 
 
 def test_an_unknown_severity_is_refused_before_anything_is_written(tmp_path: Path) -> None:
