@@ -145,6 +145,15 @@ class ActionsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SlackSettings:
+    webhook_url: str | None = field(default=None, repr=False)  # a secret: its path carries the token
+
+    @property
+    def configured(self) -> bool:
+        return self.webhook_url is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     kubernetes: KubernetesSettings = field(default_factory=KubernetesSettings)
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
@@ -154,6 +163,7 @@ class Settings:
     runbook: RunbookSettings = field(default_factory=RunbookSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     actions: ActionsSettings = field(default_factory=ActionsSettings)
+    slack: SlackSettings = field(default_factory=SlackSettings)
     source_file: Path | None = None  # the file that was read; None when only defaults and env apply
 
 
@@ -209,6 +219,18 @@ def _url(value: object) -> str:
 
 def _optional_url(value: object) -> str | None:
     return None if value is None else _url(value)
+
+
+def _webhook_url(value: object) -> str | None:
+    """An optional URL like the others, but a rejected one shows no path: a webhook's path is its token."""
+    if value is None:
+        return None
+    try:
+        return _url(value)
+    except ValueError:  # also urlsplit's own, e.g. for "https://[oops"
+        raise _expected(
+            "an http:// or https:// URL", redact_webhook_url(value) if isinstance(value, str) else value
+        ) from None
 
 
 def _seconds(value: object) -> float:
@@ -359,6 +381,9 @@ _TEXT = _Kind(_text, str)
 _OPTIONAL_TEXT = _Kind(_optional_text, _env_optional)
 _DSN = _Kind(_optional_text, _env_optional, lambda dsn: None if dsn is None else redact_dsn(dsn))
 _URL = _Kind(_optional_url, _env_optional, lambda url: None if url is None else redact_url(url))
+_WEBHOOK_URL = _Kind(
+    _webhook_url, _env_optional, lambda url: None if url is None else redact_webhook_url(url)
+)
 _SECONDS = _Kind(_seconds, _env_number)
 _BOOL = _Kind(_boolean, _env_bool)
 
@@ -394,6 +419,7 @@ _SCHEMA: dict[str, dict[str, _Kind]] = {
     "runbook": {"path": _OPTIONAL_TEXT},
     "ui": {"theme": _TEXT, "keymap": _Kind(_keymap, None, dict), "bell": _BOOL},
     "actions": {"enabled": _BOOL},
+    "slack": {"webhook_url": _WEBHOOK_URL},
 }
 _PATH_KEYS = (("kubernetes", "kubeconfig"), ("runbook", "path"))
 
@@ -541,6 +567,7 @@ def _build(values: _Values, env: Mapping[str, str], source_file: Path | None) ->
         runbook=RunbookSettings(**sections["runbook"]),
         ui=UiSettings(**sections["ui"]),
         actions=ActionsSettings(**sections["actions"]),
+        slack=SlackSettings(**sections["slack"]),
         source_file=source_file,
     )
 
@@ -612,6 +639,16 @@ def redact_url(url: str) -> str:
     if match:
         url = f"{match['scheme']}{REDACTED}@{url[match.end() :]}"
     return _SECRET_PARAM.sub(rf"\g<1>{REDACTED}", url)
+
+
+def redact_webhook_url(url: str) -> str:
+    """Only the scheme and host of a webhook URL (``https://hooks.slack.com/***``): its path is the token."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return REDACTED
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}/{REDACTED}" if parts.scheme and host else REDACTED
 
 
 def redact_dsn(dsn: str) -> str:

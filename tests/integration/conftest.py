@@ -17,6 +17,7 @@ from tests.exporter import Exporter
 from tests.integration.pg_support import Sessions, collector_for
 from tests.pg_server import PgServer, PgServerUnavailable
 from tests.prometheus_server import PrometheusServer, PrometheusUnavailable
+from tests.slack_server import SlackServer
 
 
 def _new_pg_server() -> PgServer:
@@ -145,3 +146,11 @@ def make_prometheus(exporter: Exporter) -> Iterator[MakePrometheus]:
 @pytest.fixture
 def prometheus(make_prometheus: MakePrometheus) -> PrometheusServer:
     return make_prometheus()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[SlackServer]:
+    server = SlackServer()
+    await server.start()
+    yield server
+    await server.close()

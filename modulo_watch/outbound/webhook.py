@@ -1,0 +1,180 @@
+"""Posting a message to a Slack-compatible incoming webhook.
+
+The webhook URL is a secret: its path carries the token. No error line or log record here shows more of it
+than its host ("the Slack webhook at hooks.slack.com"). Every failure is one ``WebhookError`` line for the
+responder; Slack refuses a post with a short plain-text reason (``invalid_token``, ``no_service``,
+``channel_not_found``, ``invalid_payload`` ...), which the line quotes.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import ssl
+from collections.abc import Iterator
+from contextvars import ContextVar
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+import httpx
+
+from modulo_watch.config import REDACTED, redact_webhook_url
+
+TIMEOUT = 10.0  # seconds, for each of connect, send, answer
+USER_AGENT = "modulo-watch"
+MAX_BODY = 1024  # bytes of a refusal read: Slack's reasons are one word
+MAX_REASON = 80  # characters of the server's words kept in an error line
+_MIN_TOKEN = 8  # a path segment this long may be (part of) the token: never echoed from a body
+
+
+class WebhookError(Exception):
+    """A post that failed; ``str()`` is one line that names the webhook by its host only."""
+
+
+def webhook_host(url: str) -> str:
+    """The host (and port) of a webhook URL: the only part of it fit to show. Empty when there is none."""
+    try:
+        return urlsplit(url).netloc.rpartition("@")[2]
+    except ValueError:
+        return ""
+
+
+def webhook_client(timeout: float = TIMEOUT) -> httpx.AsyncClient:
+    """A client for posting: every step bounded by ``timeout``, and no redirect followed (one would
+    carry the message somewhere the responder did not choose)."""
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+
+
+# httpx logs every request's URL at INFO ("HTTP Request: POST https://hooks.slack.com/services/..."). While a
+# webhook post is under way in this context, its records show the host only.
+_POSTING: ContextVar[bool] = ContextVar("modulo_watch_webhook_posting", default=False)
+
+
+class _HideWebhookUrl(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _POSTING.get() and isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_webhook_url(str(arg)) if isinstance(arg, httpx.URL) else arg for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_HideWebhookUrl())
+
+
+def slack_text(text: str) -> str:
+    """Text as Slack reads it literally: its control sequences (``<!channel>``, ``<url|link>``) start with
+    ``<``, so a pod name or alert label in a message can never ping a channel or forge a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+async def post_webhook(client: httpx.AsyncClient, url: str, text: str) -> None:
+    """Post ``text`` as ``{"text": text}``; raises ``WebhookError`` unless the webhook answers 2xx."""
+    where = f"the Slack webhook at {webhook_host(url) or 'an unusable URL'}"
+    posting = _POSTING.set(True)
+    try:
+        # Streamed, so that only the first MAX_BODY bytes of an error page are ever read.
+        async with client.stream("POST", url, json={"text": text}, follow_redirects=False) as response:
+            if response.is_success:
+                return
+            body = await _first_bytes(response)
+    except httpx.TimeoutException as exc:
+        raise WebhookError(_timeout_problem(where, client.timeout, exc)) from None
+    except httpx.InvalidURL:  # its text quotes the URL
+        raise WebhookError(f"{where}: not a usable URL") from None
+    except httpx.HTTPError as exc:  # `from None`: httpx's own texts may quote the URL
+        raise WebhookError(f"cannot reach {where}: {_transport_problem(exc)}") from None
+    finally:
+        _POSTING.reset(posting)
+    raise WebhookError(_status_problem(where, response, _reason(body, url)))
+
+
+async def _first_bytes(response: httpx.Response) -> bytes:
+    body = b""
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= MAX_BODY:
+            break
+    return body[:MAX_BODY]
+
+
+def _timeout_problem(where: str, timeout: httpx.Timeout, exc: httpx.TimeoutException) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"cannot reach {where}: no connection within {timeout.connect or 0:g} s"
+    return f"{where} did not answer within {timeout.read or 0:g} s"
+
+
+def _transport_problem(exc: httpx.HTTPError) -> str:
+    causes = list(_chain(exc))
+    if any(isinstance(c, OSError) and c.errno == errno.ECONNREFUSED for c in causes):
+        return "connection refused"
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return "name lookup failed"
+    for cause in causes:
+        if isinstance(cause, ssl.SSLError):
+            return f"TLS: {cause.reason or 'handshake failed'}"
+    if isinstance(exc, httpx.RemoteProtocolError):  # its text would quote what the server sent
+        return "not an HTTP answer"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "not an http:// or https:// URL"
+    return f"connection failed ({type(exc).__name__})"
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and its causes: httpx wraps the socket's own error a level or two down."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _status_problem(where: str, response: httpx.Response, reason: str) -> str:
+    code = response.status_code
+    status = f"{code} {_phrase(code)}".rstrip()
+    if code == HTTPStatus.TOO_MANY_REQUESTS:
+        retry = _retry_after(response.headers.get("Retry-After"))
+        return f"{where} is rate limiting posts ({status})" + (f"; retry after {retry} s" if retry else "")
+    if 300 <= code < 400:
+        return f"{where} answered {status}, a redirect, which is not followed: is the webhook URL current?"
+    said = f": {reason}" if reason else ""
+    if code >= 500:
+        return f"{where} failed: {status}{said}"
+    return f"{where} refused the message: {status}{said}"
+
+
+def _phrase(code: int) -> str:
+    # The standard phrase, not the server's: nothing of a hostile status line reaches the error.
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return ""
+
+
+def _retry_after(value: str | None) -> int | None:
+    """Seconds to wait, when the header gives them (Slack does); an HTTP date is not worth a clock."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value)
+
+
+def _reason(body: bytes, url: str) -> str:
+    """The server's words on one short, printable line, with nothing of the URL's path in them."""
+    text = body.decode("utf-8", "replace")
+    for secret in _secrets(url):
+        text = text.replace(secret, REDACTED)
+    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+
+
+def _secrets(url: str) -> list[str]:
+    """The URL, its path and the path's longer segments, longest first: a server may echo any of them."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url]
+    segments = [segment for segment in parts.path.split("/") if len(segment) >= _MIN_TOKEN]
+    found = [url, parts.path, parts.query, *segments]
+    return sorted({secret for secret in found if secret}, key=len, reverse=True)
