@@ -68,6 +68,8 @@ VIEW_KEYS = {
     "alerts": ("5", "down", "enter"),  # the crash-loop group, opened
     "alert": ("5", "enter"),  # the critical alert's detail
     "latency": ("4", "t", "t", "v"),  # latency and request rate over 6 h
+    "responder": ("6", "z"),  # the open incident's panel, zoomed: clocks, next step, checklists
+    "message": ("n",),  # the INCIDENT ALERT, filled in, in its editor
 }
 # The lock chain of db-connections at its worst, before the blocker is terminated.
 LOCK_CHAIN_MINUTE = 6.0
@@ -108,6 +110,7 @@ async def render(
                 pilot, lambda: all(hub.status(s) and hub.snapshot(s) for s in SourceName), scenario
             )
             await wait_for(pilot, lambda: all(app.shows_data_of(s) for s in SourceName), scenario)
+            await wait_for(pilot, lambda: app.runbook is not None, scenario)
             if view:
                 await pilot.press(*VIEW_KEYS[view])
                 await wait_for(pilot, partial(detail_read, app), scenario)
@@ -152,6 +155,8 @@ async def main() -> None:
         print(await render("db-connections", LOCK_CHAIN_MINUTE, SIZES[1], args.out, False, view))
     for view in ("alerts", "alert", "latency"):
         print(await render("bad-deploy", MOMENTS["bad-deploy"], SIZES[1], args.out, declare=False, view=view))
+    for view in ("responder", "message"):
+        print(await render("bad-deploy", MOMENTS["bad-deploy"], SIZES[1], args.out, declare=True, view=view))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal
 from textual.screen import Screen
@@ -37,8 +37,7 @@ from modulo_watch.collectors.postgres.detail import PgAction, PgOutcome, Postgre
 from modulo_watch.collectors.runner import SourceRunner
 from modulo_watch.collectors.sources import Sources, drill_sources, empty_kube_snapshot, live_sources
 from modulo_watch.config import Settings, display_path
-from modulo_watch.incident.assess import SeveritySuggestion, suggest_severity
-from modulo_watch.incident.incident import Incident
+from modulo_watch.incident.guide import Target
 from modulo_watch.incident.journal import IncidentJournal, JournalError, default_directory
 from modulo_watch.incident.suspects import RiseTracker, suspects
 from modulo_watch.tui.alert_actions import (
@@ -49,6 +48,7 @@ from modulo_watch.tui.alert_actions import (
     responder,
     unack_question,
 )
+from modulo_watch.tui.comms_actions import CommsApp
 from modulo_watch.tui.keys import GLOBAL_KEYS, KUBE_VIEWS, PANE_ORDER, unknown_keymap_ids
 from modulo_watch.tui.panes.alerts import (
     AcknowledgeRequested,
@@ -59,6 +59,7 @@ from modulo_watch.tui.panes.alerts import (
 from modulo_watch.tui.panes.base import PodChosen, SourcePane
 from modulo_watch.tui.panes.error_rate import ErrorRatePane, GraphViewChosen
 from modulo_watch.tui.panes.events import EventsPane
+from modulo_watch.tui.panes.evidence import find_capturing_pane
 from modulo_watch.tui.panes.nodes import NodesPane
 from modulo_watch.tui.panes.pods import PodsPane
 from modulo_watch.tui.panes.postgres import BackendActionRequested, BackendChosen, PostgresPane
@@ -72,7 +73,6 @@ from modulo_watch.tui.pg_actions import (
     record_target,
 )
 from modulo_watch.tui.screens.confirm import ConfirmScreen
-from modulo_watch.tui.screens.declare import Declaration, DeclareScreen
 from modulo_watch.tui.screens.help import HelpScreen
 from modulo_watch.tui.top_bar import TopBar, top_bar_text
 from modulo_watch.widgets.badges import Palette
@@ -86,9 +86,13 @@ MEDIUM_WIDTH = 160
 SHORT_HEIGHT = 32
 HANGUP_EXIT = 128 + signal.SIGHUP  # the shell's status for a process ended by SIGHUP
 HANGUP_GRACE = 2.0  # seconds the shutdown may take after a hang-up before the process just ends
+# Actions that need an open incident.
+INCIDENT_ACTIONS = frozenset(
+    {"acknowledge_incident", "resolve_incident", "escalate", "change_severity", "guide"}
+)
 
 
-class WarRoomApp(App[int]):
+class WarRoomApp(CommsApp):
     CSS_PATH = "app.tcss"
     TITLE = "modulo-watch"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -97,14 +101,9 @@ class WarRoomApp(App[int]):
     ]
 
     def __init__(self, settings: Settings, sources: Sources, journal: IncidentJournal) -> None:
-        super().__init__()
-        self.settings = settings
-        self.sources = sources
-        self.journal = journal
-        self.incident: Incident | None = None
+        super().__init__(settings, sources, journal)
         self.palette = Palette()
         self._changed: set[SourceName] = set()
-        self._suggestion: SeveritySuggestion | None = None  # from the live evidence
         self._last_repaint = -math.inf  # monotonic
         self._painted: dict[SourceName, Snapshot] = {}  # the snapshot each pane shows
         self._rise = RiseTracker()
@@ -132,8 +131,8 @@ class WarRoomApp(App[int]):
         self.theme = self.settings.ui.theme
         self.set_keymap(self.settings.ui.keymap_mapping)
         self.palette = Palette.from_theme(self.theme_variables)
-        self._suggest()
-        self._resume()
+        self.resume_incident()
+        self.evidence_changed()
         # Textual leaves SIGHUP (a dropped SSH connection) at its default, which ends the process on the spot.
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
         self.sources.hub.subscribe(self._source_changed)
@@ -146,22 +145,11 @@ class WarRoomApp(App[int]):
         self.focus_pane("pods" if self.sources.watches_kubernetes else "postgres")
         # Collectors start after the first frame, so a slow source can never hold it back.
         self.call_after_refresh(self._start_collectors)
+        self.call_after_refresh(self.load_runbook)
 
     async def on_unmount(self) -> None:
         gc.unfreeze()  # what was frozen at start is garbage now, in a process that goes on (the tests)
         await self.sources.aclose()
-
-    def _resume(self) -> None:
-        timeline = self.journal.resume_timeline()
-        self.incident = timeline.incident if timeline else None
-        if timeline and timeline.damage:
-            self.notify(
-                f"{len(timeline.damage)} damaged line(s) of {timeline.id}'s journal skipped"
-                " (a write cut short by a crash); everything before them resumed",
-                title="Journal",
-                severity="warning",
-                markup=False,
-            )
 
     def _hang_up(self) -> None:
         """The terminal is gone. Every journal entry is on disk already and this runs between callbacks, never
@@ -221,8 +209,7 @@ class WarRoomApp(App[int]):
                     pane.show_status(status, clock.now(), clock.monotonic())
             if changed & {SourceName.METRICS, SourceName.ROLLOUTS}:
                 self._mark_suspects()
-            if changed & {SourceName.METRICS, SourceName.HEALTH, SourceName.ALERTS}:
-                self._suggest()
+            self.sources_changed(changed)
             if changed & {SourceName.PODS, SourceName.EVENTS, SourceName.ROLLOUTS}:
                 self._label_kube_views()
             if SourceName.HEALTH in changed:
@@ -236,20 +223,6 @@ class WarRoomApp(App[int]):
         self.query_one(ErrorRatePane).show_health(shown, status)
         if shown is not None:
             self._painted[SourceName.HEALTH] = shown
-
-    def _suggest(self) -> None:
-        """The severity the live evidence points to, and why (a drill adds its incident's title)."""
-        hub = self.sources.hub
-        snapshots = {source: found for source in SourceName if (found := hub.snapshot(source)) is not None}
-        self._suggestion = suggest_severity(snapshots, self.sources.clock.now())
-        scenario = self.sources.scenario.incident if self.sources.scenario else None
-        lines = [f"{self._suggestion.severity} · {self._suggestion.reason}"] if self._suggestion else []
-        if scenario is not None:
-            lines.append(scenario.title if self._suggestion else f"{scenario.severity} · {scenario.title}")
-        suggestion = "\n".join(lines) or None
-        if suggestion != self.responder.suggestion:
-            self.responder.suggestion = suggestion
-            self.responder.show(self.incident, self.sources.clock.now())  # now, not at the next tick
 
     def _mark_suspects(self) -> None:
         """Rollouts that went out shortly before the error rate rose."""
@@ -275,7 +248,7 @@ class WarRoomApp(App[int]):
                 status = self.sources.hub.status(pane.SOURCE)
                 if status is not None:
                     pane.show_status(status, now, monotonic)
-            self.responder.show(self.incident, now)
+            self.tick_incident(now)
             self.query_one(AlertsPane).tick(now)
             title = self.sources.scenario.info.title if self.sources.scenario else None
             self.query_one(TopBar).show(
@@ -296,10 +269,6 @@ class WarRoomApp(App[int]):
 
     def source_panes(self) -> list[SourcePane]:
         return [pane for pane in self.query("#main SourcePane") if isinstance(pane, SourcePane)]
-
-    @property
-    def responder(self) -> ResponderPanel:
-        return self.query_one(ResponderPanel)
 
     # --- keys ---------------------------------------------------------------------------------------------
 
@@ -486,6 +455,14 @@ class WarRoomApp(App[int]):
         message = outcome_message(action, outcome, backend.pid)
         self._record_action(record_action(action), record_target(backend), message, warn=not signalled)
 
+    def go_to(self, target: Target) -> None:
+        """Where a runbook step is answered: its pane, with the view inside it that the step asks for."""
+        self.focus_pane(target.pane)
+        if target is Target.LATENCY:
+            self.query_one(ErrorRatePane).show_latency()
+        elif target is Target.POD_LOGS:
+            self.notify("Enter on a pod opens its log", markup=False)
+
     def action_toggle_pause(self) -> None:
         clock = self.sources.drill_clock
         if clock is not None:
@@ -495,8 +472,10 @@ class WarRoomApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_pause":
             return self.sources.drill_clock is not None
-        if action in ("acknowledge_incident", "resolve_incident"):
+        if action in INCIDENT_ACTIONS:
             return self.incident is not None
+        if action in ("send_update", "postmortem"):
+            return self.current_incident is not None
         if action == "declare_incident":
             return self.incident is None
         if action == "switch_context":  # live Kubernetes only, and from the war room itself
@@ -515,64 +494,26 @@ class WarRoomApp(App[int]):
                 return
         self.exit(0)
 
-    @work
-    async def action_declare_incident(self) -> None:
-        if self.incident is not None:
+    def action_capture_evidence(self) -> None:
+        """What the focused pane's cursor shows, on the open incident's timeline, with when it was taken."""
+        if self.incident is None:
+            self.notify(
+                "No incident open: declare one with i to keep evidence", severity="warning", markup=False
+            )
             return
-        scenario = self.sources.scenario.incident if self.sources.scenario else None
-        evidence = self._suggestion
-        severity = evidence.severity if evidence else scenario.severity if scenario else "P2"
-        description = scenario.impact if scenario else evidence.reason if evidence else ""
-        screen = DeclareScreen(scenario.title if scenario else "", severity, description)
-        declaration = await self.push_screen_wait(screen)
-        if declaration is not None:
-            self._declare(declaration)
-
-    def _declare(self, declaration: Declaration) -> None:
-        now = self.sources.clock.now()
-        drill = self.sources.scenario is not None
+        now, pane = self.sources.clock.now(), find_capturing_pane(self.focused)
+        captured = pane.captured(now) if pane is not None else None
+        if captured is None:
+            self.notify("Nothing selected to keep as evidence", severity="warning", markup=False)
+            return
         try:
-            self.incident = self.journal.declare(
-                declaration.title, declaration.severity, now, declaration.description, drill=drill
+            self.journal.capture_evidence(
+                self.incident, now, captured.source, captured.summary, captured.detail
             )
         except JournalError as exc:
-            self.notify(str(exc), title="Not saved", severity="error", timeout=30)
+            self.notify(clean(str(exc)), title="Not saved", severity="error", timeout=30, markup=False)
             return
-        self.notify(f"{self.incident.id} declared and saved · channel {self.incident.channel}", markup=False)
-        self._incident_changed()
-
-    def action_acknowledge_incident(self) -> None:
-        if self.incident is None or self.incident.acknowledged_at is not None:
-            return
-        try:
-            self.incident = self.journal.acknowledge(self.incident, self.sources.clock.now())
-        except JournalError as exc:
-            self.notify(str(exc), title="Not saved", severity="error", timeout=30)
-            return
-        self._incident_changed()
-
-    @work
-    async def action_resolve_incident(self) -> None:
-        incident = self.incident
-        if incident is None:
-            return
-        question = Text.assemble(
-            "Resolve ", (incident.id, "bold"), "?\nThe incident is closed in its journal."
-        )
-        if not await self.push_screen_wait(ConfirmScreen(question)):
-            return
-        try:
-            self.journal.resolve(incident, self.sources.clock.now())
-        except JournalError as exc:
-            self.notify(str(exc), title="Not saved", severity="error", timeout=30)
-            return
-        self.incident = None
-        self.notify(f"{incident.id} resolved and saved", markup=False)
-        self._incident_changed()
-
-    def _incident_changed(self) -> None:
-        self.refresh_bindings()
-        self._tick()
+        self.notify(f"Evidence saved: {clean(captured.summary, max_length=160)}", markup=False)
 
     # --- Kubernetes contexts ------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Every global key binding, as plain data.
 
 Kept free of Textual so the CLI can check a config's keymap before the UI is imported. Users
-rebind by id in the config: ``[ui.keymap] maximize = "m"``.
+rebind by id in the config: ``[ui.keymap] maximize = "f11"``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,24 @@ GLOBAL_KEYS: tuple[KeySpec, ...] = (
     KeySpec("declare-incident", "i", "declare_incident", "Declare", "declare an incident"),
     KeySpec("acknowledge-incident", "a", "acknowledge_incident", "Ack", "acknowledge the open incident"),
     KeySpec("resolve-incident", "r", "resolve_incident", "Resolve", "resolve the open incident"),
+    KeySpec(
+        "send-update",
+        "n",
+        "send_update",
+        "Update",
+        "the INCIDENT ALERT (or RESOLVED) message, filled in: edit, copy, post; restarts the update clock",
+    ),
+    KeySpec(
+        "postmortem", "x", "postmortem", "Postmortem", "export the incident's postmortem draft", show=False
+    ),
+    KeySpec(
+        "capture-evidence",
+        "m",
+        "capture_evidence",
+        "Mark",
+        "record the selected row or value as evidence in the incident's journal",
+        show=False,  # the footer has no room at 80 columns; the panel and help say it
+    ),
     KeySpec("drill-pause", "p", "toggle_pause", "Pause", "pause or resume the drill's clock"),
     KeySpec("switch-context", "k", "switch_context", "Context", "watch another Kubernetes context"),
     KeySpec("help", "question_mark,f1", "help", "Help", "this screen"),
@@ -151,6 +169,30 @@ POD_DETAIL_KEYS: tuple[KeySpec, ...] = (
 )
 
 
+# Keys of the responder panel, active while it has the focus.
+RESPONDER_KEYS: tuple[KeySpec, ...] = (
+    KeySpec("responder-down", "down,j", "cursor(1)", "Down", "responder: next checklist item", show=False),
+    KeySpec("responder-up", "up,k", "cursor(-1)", "Up", "responder: previous checklist item", show=False),
+    KeySpec("responder-tick", "space", "toggle_item", "Tick", "responder: tick the item by hand, or untick"),
+    KeySpec("responder-steps", "s", "app.guide", "Steps", "responder: the runbook's steps, linked to panes"),
+    KeySpec("responder-escalate", "e", "app.escalate", "Escalate", "responder: escalate to the next contact"),
+    KeySpec("responder-severity", "S", "app.change_severity", "Severity", "responder: change the severity"),
+)
+
+# Keys of the guided steps screen (the runbook's investigation steps, each linked to its pane).
+STEPS_KEYS: tuple[KeySpec, ...] = (
+    KeySpec("steps-close", "escape,q", "close", "Back", "steps: back to the war room"),
+    KeySpec(
+        "steps-go",
+        "enter",
+        "go",
+        "Go",
+        "steps: go to the pane that answers the step, or show the commands to run",
+        priority=True,
+    ),
+)
+
+
 def binding_ids() -> frozenset[str]:
     keys = (
         *GLOBAL_KEYS,
@@ -163,6 +205,8 @@ def binding_ids() -> frozenset[str]:
         *POD_DETAIL_KEYS,
         *ALERT_KEYS,
         *ALERT_DETAIL_KEYS,
+        *STEPS_KEYS,
+        *RESPONDER_KEYS,
     )
     return frozenset(spec.id for spec in keys)
 

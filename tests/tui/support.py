@@ -62,3 +62,17 @@ def screen_text(app: WarRoomApp) -> str:
     """The words on the screen, as the SVG screenshot draws them (one text run per style)."""
     svg = app.export_screenshot()
     return html.unescape(" ".join(re.findall(r">([^<>]*)</text>", svg))).replace("\xa0", " ")
+
+
+async def declare(pilot: Pilot[int], app: WarRoomApp) -> None:
+    """``i`` then enter: the incident the evidence (or the drill) suggests, declared."""
+    from modulo_watch.tui.screens.declare import DeclareScreen
+
+    await pilot.press("i")
+    await wait_until(pilot, lambda: isinstance(app.screen, DeclareScreen), "the declare dialog")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: app.incident is not None, "the incident to be declared")
+
+
+async def runbook_loaded(pilot: Pilot[int], app: WarRoomApp) -> None:
+    await wait_until(pilot, lambda: app.runbook is not None, "the runbook to load")

@@ -15,10 +15,10 @@ from modulo_watch.tui.app import WarRoomApp, ui_settings_problem
 from modulo_watch.tui.keys import KUBE_VIEWS, PANE_ORDER
 from modulo_watch.tui.panes.error_rate import ErrorRatePane
 from modulo_watch.tui.screens.confirm import ConfirmScreen
-from modulo_watch.tui.screens.declare import DeclareScreen
 from modulo_watch.tui.screens.help import HelpScreen
+from modulo_watch.tui.screens.resolve import ResolveScreen
 from modulo_watch.widgets.table import VirtualTable
-from tests.tui.support import drill_app, screen_text, wait_until
+from tests.tui.support import declare, drill_app, screen_text, wait_until
 
 SIZE = (160, 48)
 
@@ -121,16 +121,6 @@ async def test_q_quits_at_once_without_an_incident(tmp_path: Path) -> None:
     assert app._exit_renderables == []
 
 
-async def declare(pilot: object, app: WarRoomApp) -> None:
-    from textual.pilot import Pilot
-
-    assert isinstance(pilot, Pilot)
-    await pilot.press("i")
-    await wait_until(pilot, lambda: isinstance(app.screen, DeclareScreen), "the declare dialog")
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: app.incident is not None, "the incident to be declared")
-
-
 async def test_q_asks_first_while_an_incident_is_open(tmp_path: Path) -> None:
     app = drill_app(tmp_path, minute=9)
     async with app.run_test(size=SIZE) as pilot:
@@ -177,8 +167,9 @@ async def test_resolving_closes_the_incident_after_confirmation(tmp_path: Path) 
     async with app.run_test(size=SIZE) as pilot:
         await declare(pilot, app)
         await pilot.press("r")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the resolve question")
-        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ResolveScreen), "the resolve dialog")
+        await pilot.press(*"rolled back", "enter")  # the evidence disagrees at minute 9: a reason is asked
+        await pilot.press(*"practice", "enter")
         await wait_until(pilot, lambda: app.incident is None, "the incident to resolve")
     assert IncidentJournal(tmp_path).resume() is None
 

@@ -27,6 +27,7 @@ from modulo_watch.tui.panes.alert_rows import (
     is_group_key,
 )
 from modulo_watch.tui.panes.base import FilteredPane, expect
+from modulo_watch.tui.panes.evidence import Captured, alert_evidence
 from modulo_watch.widgets.filter_bar import FilterBar
 from modulo_watch.widgets.table import VirtualTable
 
@@ -158,6 +159,11 @@ class AlertsPane(FilteredPane):
                 if alert.fingerprint == key:
                     return (alert,), alert.name
         return None
+
+    def captured(self, now: datetime) -> Captured | None:
+        """The alert or group under the cursor, as evidence; None when no alert is listed."""
+        selection = self._selection()
+        return alert_evidence(*selection, now) if selection is not None else None
 
     def action_acknowledge(self) -> None:
         selection = self._selection()

@@ -3,6 +3,7 @@ view (p95 and p99 over the request rate), over the last 15 min, 1 h or 6 h."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,6 +16,7 @@ from modulo_watch.collectors.graph_view import WINDOWS, next_window, window_labe
 from modulo_watch.collectors.models import HealthSnapshot, MetricsSnapshot, Snapshot, SourceName, SourceStatus
 from modulo_watch.tui.keys import ERROR_RATE_KEYS
 from modulo_watch.tui.panes.base import SourcePane, expect
+from modulo_watch.tui.panes.evidence import Captured, error_rate_evidence
 from modulo_watch.widgets.health_strip import HealthStrip
 from modulo_watch.widgets.rate_graph import RateGraph
 from modulo_watch.widgets.safe_text import inert
@@ -78,10 +80,21 @@ class ErrorRatePane(SourcePane):
         """The critical endpoints' checks, under the graph: the health source has no pane of its own."""
         self.query_one(HealthStrip).show(snapshot, status, self.palette)
 
+    def captured(self, now: datetime) -> Captured | None:
+        """The error ratio shown (and the latency, in that view), as evidence; None before any reading."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            return None
+        return error_rate_evidence(snapshot, window_label(snapshot.window_seconds), self.latency)
+
     def action_cycle_window(self) -> None:
         self.window_seconds = next_window(self.window_seconds)
         self.post_message(GraphViewChosen(self.window_seconds, self._columns))
         self._show_summary()
+
+    def show_latency(self) -> None:
+        if not self.latency:
+            self.action_toggle_latency()
 
     def action_toggle_latency(self) -> None:
         self.latency = not self.latency

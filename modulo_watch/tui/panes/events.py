@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from modulo_watch.collectors.models import EventSnapshot, KubeEvent, Snapshot, SourceName
 from modulo_watch.tui.keys import EVENT_KEYS
 from modulo_watch.tui.panes.base import FilteredPane, PodChosen, expect
+from modulo_watch.tui.panes.evidence import Captured, event_evidence
 from modulo_watch.widgets.badges import Palette, since
 from modulo_watch.widgets.filter_bar import FilterBar
 from modulo_watch.widgets.safe_text import inert
@@ -119,6 +120,11 @@ class EventsPane(FilteredPane):
         if self._warnings_only:
             summary.append("  warnings only", f"bold {self.palette.warning}")
         self.set_summary(summary + self.filter_note())
+
+    def captured(self, now: datetime) -> Captured | None:
+        """The event under the cursor, as evidence; None when no event is listed."""
+        event = self.query_one(VirtualTable).cursor_row
+        return event_evidence(event, self._snapshot.collected_at) if isinstance(event, KubeEvent) else None
 
     def action_toggle_warnings(self) -> None:
         self._warnings_only = not self._warnings_only

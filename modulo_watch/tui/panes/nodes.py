@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 
 from modulo_watch.collectors.models import Node, NodeSnapshot, Snapshot, SourceName
 from modulo_watch.tui.panes.base import SourcePane, expect
+from modulo_watch.tui.panes.evidence import Captured, node_evidence
 from modulo_watch.widgets.badges import Palette, since
 from modulo_watch.widgets.safe_text import inert
 from modulo_watch.widgets.table import VirtualTable
@@ -96,3 +97,8 @@ class NodesPane(SourcePane):
         nodes = sorted(snapshot.nodes, key=lambda node: (not is_fault(node), node.name))
         self.query_one(VirtualTable).set_rows(nodes)
         self.set_summary(node_summary(snapshot.nodes, self.palette))
+
+    def captured(self, now: datetime) -> Captured | None:
+        """The node under the cursor, as evidence; None when no node is listed."""
+        node = self.query_one(VirtualTable).cursor_row
+        return node_evidence(node, now, self._now) if isinstance(node, Node) else None

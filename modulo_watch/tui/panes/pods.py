@@ -24,6 +24,7 @@ from modulo_watch.collectors.models import (
 )
 from modulo_watch.tui.keys import POD_KEYS
 from modulo_watch.tui.panes.base import FilteredPane, PodChosen, expect
+from modulo_watch.tui.panes.evidence import Captured, pod_evidence
 from modulo_watch.widgets.badges import Palette, since
 from modulo_watch.widgets.filter_bar import FilterBar
 from modulo_watch.widgets.safe_text import inert
@@ -197,6 +198,13 @@ class PodsPane(FilteredPane):
         if self._faults_only:
             summary.append("  faults only", f"bold {self.palette.warning}")
         self.set_summary(summary + self.filter_note())
+
+    def captured(self, now: datetime) -> Captured | None:
+        """The pod under the cursor, as evidence; None when no pod is listed."""
+        pod = self.query_one(VirtualTable).cursor_row
+        if not isinstance(pod, Pod):
+            return None
+        return pod_evidence(pod, now, self._snapshot.usage_of(pod), self._snapshot.collected_at)
 
     def action_toggle_faults(self) -> None:
         self._faults_only = not self._faults_only

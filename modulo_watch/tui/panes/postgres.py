@@ -24,6 +24,7 @@ from modulo_watch.collectors.postgres.detail import PgAction
 from modulo_watch.collectors.postgres.lock_tree import LockNode, lock_tree
 from modulo_watch.tui.keys import POSTGRES_KEYS
 from modulo_watch.tui.panes.base import FilteredPane, expect
+from modulo_watch.tui.panes.evidence import Captured, backend_evidence
 from modulo_watch.tui.panes.postgres_overview import overview
 from modulo_watch.widgets.badges import Palette, format_duration
 from modulo_watch.widgets.filter_bar import FilterBar
@@ -257,6 +258,16 @@ class PostgresPane(FilteredPane):
         backend = self._cursor_backend()
         if backend is not None:
             self.post_message(BackendActionRequested(PgAction(action), backend))
+
+    def captured(self, now: datetime) -> Captured | None:
+        """The backend under the cursor, as evidence; None when no backend is listed."""
+        backend = self._cursor_backend()
+        if backend is None or self._snapshot is None:
+            return None
+        # As the tree counts them: the sessions held up by this one, directly or through others.
+        tree = lock_tree(self._snapshot.backends)
+        blocks = max((node.blocks for node in tree if node.backend.pid == backend.pid), default=0)
+        return backend_evidence(backend, now, blocks, self._snapshot.collected_at)
 
     def _cursor_backend(self) -> PgBackend | None:
         key = self.query_one(VirtualTable).cursor_key

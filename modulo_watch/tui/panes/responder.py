@@ -1,77 +1,42 @@
-"""The Responder panel: the open incident and its runbook clocks, or how to declare one."""
+"""The Responder panel: the open incident, its clocks, next step and checklists; or how to declare one.
+
+The app owns the incident and hands it down with ``show``; the panel keeps only the checklist cursor and
+tells the app, by message, which item the responder ticked.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.message import Message
 
-from modulo_watch.incident.clocks import IncidentClock, clocks
-from modulo_watch.incident.incident import SEVERITY_GUIDE, Incident
-from modulo_watch.widgets.badges import DEFAULT_PALETTE, Palette, format_duration
+from modulo_watch.incident.checklists import CheckedItem
+from modulo_watch.tui.keys import RESPONDER_KEYS
+from modulo_watch.tui.panes.responder_view import ResponderView, idle_text, incident_lines
+from modulo_watch.widgets.badges import DEFAULT_PALETTE, Palette
 from modulo_watch.widgets.live_text import LiveText
-from modulo_watch.widgets.safe_text import inert
 
 
-def severity_style(level: str, palette: Palette) -> str:
-    styles = {
-        "P0": f"bold reverse {palette.error}",
-        "P1": f"bold {palette.error}",
-        "P2": f"bold {palette.warning}",
-    }
-    return styles.get(level, "bold")
+class ItemToggled(Message):
+    """The responder ticked (or unticked) a checklist item by hand."""
 
-
-def countdown(clock: IncidentClock, now: datetime, palette: Palette) -> Text:
-    if clock.done:
-        return Text(f"✓ {clock.name}", palette.ok)
-    left = clock.remaining(now)
-    if left < timedelta(0):
-        return Text(
-            f"⚠ {clock.name} overdue by {format_duration(-left.total_seconds())}", f"bold {palette.error}"
-        )
-    style = palette.warning if left < timedelta(minutes=2) else ""
-    return Text(f"◷ {clock.name} in {format_duration(left.total_seconds())}", style)
-
-
-def incident_text(incident: Incident, now: datetime, palette: Palette) -> Text:
-    lines = [
-        Text.assemble(
-            (f" {incident.severity} ", severity_style(incident.severity, palette)),
-            " ",
-            ("DRILL " if incident.drill else "", f"bold {palette.warning}"),
-            (incident.id, palette.muted),
-        ),
-        inert(incident.title, "bold", single_line=False),
-        inert(incident.channel, palette.accent),
-        Text(f"open for {format_duration((now - incident.started_at).total_seconds())}"),
-        Text(),
-        *(countdown(clock, now, palette) for clock in clocks(incident, now)),
-        Text(),
-        Text("a  acknowledge   r  resolve", palette.muted),
-    ]
-    return Text("\n").join(lines)
-
-
-def idle_text(palette: Palette, suggestion: str | None) -> Text:
-    lines = [Text("No incident open", "bold"), Text("i  declare an incident", palette.muted)]
-    if suggestion:
-        lines += [Text(), Text("Suggested", "bold"), inert(suggestion, palette.warning, single_line=False)]
-    lines += [Text(), Text("Severity levels", "bold")]
-    for level, definition, response in SEVERITY_GUIDE:
-        lines.append(
-            Text.assemble((level, severity_style(level, palette)), (f"  respond {response}", palette.muted))
-        )
-        lines.append(Text(f"    {definition}"))
-    return Text("\n").join(lines)
+    def __init__(self, item: CheckedItem) -> None:
+        super().__init__()
+        self.item = item
 
 
 class ResponderPanel(VerticalScroll, can_focus=True):
-    """Shows the incident; the app owns the incident and hands it down with ``show``."""
-
     ALLOW_MAXIMIZE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(spec.keys, spec.action, spec.description, show=spec.show, id=spec.id)
+        for spec in RESPONDER_KEYS
+    ]
 
     DEFAULT_CSS = """
     ResponderPanel {
@@ -80,6 +45,7 @@ class ResponderPanel(VerticalScroll, can_focus=True):
         padding: 0 1;
         &:focus-within { border: round $accent; }
         &.-open { border: round $error; }
+        &.-overdue { border: heavy $error; }
     }
     """
 
@@ -88,6 +54,10 @@ class ResponderPanel(VerticalScroll, can_focus=True):
         self.border_title = Text(f"{number} Responder", "bold")
         self.palette = DEFAULT_PALETTE
         self.suggestion: str | None = None
+        self.cursor = 0
+        self._view: ResponderView | None = None
+        self._items: list[tuple[int, CheckedItem]] = []  # (line, item): the cursor's stops
+        self._now: datetime | None = None
 
     def compose(self) -> ComposeResult:
         yield LiveText(id="responder-body")
@@ -95,10 +65,59 @@ class ResponderPanel(VerticalScroll, can_focus=True):
     def on_mount(self) -> None:
         self.palette = Palette.from_theme(self.app.theme_variables)
 
-    def show(self, incident: Incident | None, now: datetime) -> None:
+    def show(self, view: ResponderView | None, now: datetime, overdue: bool = False) -> None:
+        self._view, self._now = view, now
         body = self.query_one("#responder-body", LiveText)
-        self.set_class(incident is not None, "-open")
-        if incident is None:
+        self.set_class(view is not None, "-open")
+        self.set_class(overdue, "-overdue")
+        if view is None:
+            self._items = []
             body.show(idle_text(self.palette, self.suggestion))
-        else:
-            body.show(incident_text(incident, now, self.palette))
+            return
+        self.cursor = min(self.cursor, max(len(view.assessment) + len(view.resolution) - 1, 0))
+        width = body.size.width or 38  # 0 before the first layout
+        lines = incident_lines(view, now, self.palette, self.cursor if self.has_focus else None, width)
+        self._items = lines.items
+        body.show(lines.text())
+
+    @property
+    def selected(self) -> CheckedItem | None:
+        return self._items[self.cursor][1] if 0 <= self.cursor < len(self._items) else None
+
+    def action_cursor(self, step: int) -> None:
+        if not self._items:
+            self.scroll_relative(y=step)
+            return
+        self.cursor = (self.cursor + step) % len(self._items)
+        self._repaint()
+        line = self._items[self.cursor][0]
+        self.scroll_to_region_line(line)
+
+    def scroll_to_region_line(self, line: int) -> None:
+        """Keep the cursor's item in view, with a line of its context above."""
+        top, height = int(self.scroll_y), self.scrollable_content_region.height
+        if line - 1 < top or line + 2 >= top + height:
+            self.scroll_to(y=max(line - 1, 0), animate=False)
+
+    def action_toggle_item(self) -> None:
+        item = self.selected
+        if item is None:
+            return
+        if item.decided_by_evidence:
+            self.notify(
+                "The live evidence decides this item; resolve with a reason (r) to overrule it.",
+                title="Ticked by the evidence",
+                markup=False,
+            )
+            return
+        self.post_message(ItemToggled(item))
+
+    def on_focus(self) -> None:
+        self._repaint()
+
+    def on_blur(self) -> None:
+        self._repaint()
+
+    def _repaint(self) -> None:
+        if self._now is not None:
+            self.show(self._view, self._now, self.has_class("-overdue"))

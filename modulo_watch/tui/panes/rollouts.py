@@ -22,6 +22,7 @@ from modulo_watch.collectors.models import (
 )
 from modulo_watch.tui.keys import ROLLOUT_KEYS
 from modulo_watch.tui.panes.base import FilteredPane, expect
+from modulo_watch.tui.panes.evidence import Captured, rollout_evidence
 from modulo_watch.widgets.badges import Palette, since
 from modulo_watch.widgets.filter_bar import FilterBar
 from modulo_watch.widgets.safe_text import inert
@@ -135,6 +136,14 @@ class RolloutsPane(FilteredPane):
 
     def suspects(self) -> list[Rollout]:
         return [rollout for rollout in self.rollouts if rollout.key in self._suspects]
+
+    def captured(self, now: datetime) -> Captured | None:
+        """The revision under the cursor, as evidence; None when no rollout is listed."""
+        rollout = self.query_one(VirtualTable).cursor_row
+        if not isinstance(rollout, Rollout):
+            return None
+        suspect = rollout.key in self._suspects
+        return rollout_evidence(rollout, now, image_change(rollout), suspect, self._snapshot.collected_at)
 
     def tab_label(self) -> Text:
         label = super().tab_label()

@@ -15,6 +15,11 @@ from textual.widgets import Input, Label, Select
 from modulo_watch.incident.incident import SEVERITIES, SEVERITY_GUIDE
 
 
+def severity_options() -> list[tuple[str, str]]:
+    """The severity levels for a ``Select``: "P1  Major degradation, many users (< 15 min)"."""
+    return [(f"{level}  {definition} ({response})", level) for level, definition, response in SEVERITY_GUIDE]
+
+
 @dataclass(frozen=True, slots=True)
 class Declaration:
     title: str
@@ -47,9 +52,7 @@ class DeclareScreen(ModalScreen[Declaration | None]):
         self._description = description
 
     def compose(self) -> ComposeResult:
-        options = [
-            (f"{level}  {definition} ({response})", level) for level, definition, response in SEVERITY_GUIDE
-        ]
+        options = severity_options()
         with Vertical() as box:
             box.border_title = "Declare an incident"
             box.border_subtitle = "enter declares · escape cancels"

@@ -12,7 +12,17 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from modulo_watch.tui.keys import ERROR_RATE_KEYS, GLOBAL_KEYS, POD_DETAIL_KEYS, POD_KEYS
+from modulo_watch.tui.keys import (
+    ALERT_KEYS,
+    ERROR_RATE_KEYS,
+    EVENT_KEYS,
+    GLOBAL_KEYS,
+    POD_DETAIL_KEYS,
+    POD_KEYS,
+    POSTGRES_KEYS,
+    RESPONDER_KEYS,
+    ROLLOUT_KEYS,
+)
 
 PANE_KEYS = (
     ("up / down", "move the row cursor"),
@@ -28,7 +38,18 @@ def key_table(bindings: dict[str, str]) -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     table.add_column(style="dim")
-    for spec in (*GLOBAL_KEYS, *POD_KEYS, *ERROR_RATE_KEYS, *POD_DETAIL_KEYS):
+    groups = (
+        GLOBAL_KEYS,
+        POD_KEYS,
+        ERROR_RATE_KEYS,
+        POD_DETAIL_KEYS,
+        RESPONDER_KEYS,
+        EVENT_KEYS,
+        ROLLOUT_KEYS,
+        POSTGRES_KEYS,
+        ALERT_KEYS,
+    )
+    for spec in (spec for group in groups for spec in group):
         table.add_row(bindings.get(spec.id, spec.keys), spec.help, spec.id)
     table.add_row()
     for keys, what in PANE_KEYS:
