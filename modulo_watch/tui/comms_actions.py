@@ -7,15 +7,6 @@ from textual import work
 
 from modulo_watch.incident.incident import Incident
 from modulo_watch.incident.journal import load
-from modulo_watch.incident.postmortem import write_postmortem
-from modulo_watch.incident.runbook import load_runbook
-from modulo_watch.outbound.webhook import (
-    WebhookError,
-    post_webhook,
-    slack_text,
-    webhook_client,
-    webhook_host,
-)
 from modulo_watch.tui.clipboard import CLIPBOARD_FALLBACK_HINT, copy_to_clipboard
 from modulo_watch.tui.incident_actions import IncidentApp
 from modulo_watch.tui.pg_actions import ACTIONS_OFF
@@ -33,6 +24,8 @@ class CommsApp(IncidentApp):
 
     def _webhook_label(self) -> str | None:
         """The webhook as the responder may see it (never its secret path), when posting is allowed."""
+        from modulo_watch.outbound.webhook import webhook_host  # httpx: not needed for the first frame
+
         url = self.settings.slack.webhook_url
         if url is None or self.drill:
             return None
@@ -59,6 +52,14 @@ class CommsApp(IncidentApp):
         await self._post(incident, name, outgoing.text)
 
     async def _post(self, incident: Incident, name: str, text: str) -> None:
+        from modulo_watch.outbound.webhook import (
+            WebhookError,
+            post_webhook,
+            slack_text,
+            webhook_client,
+            webhook_host,
+        )
+
         url = self.settings.slack.webhook_url
         if url is None:
             return
@@ -82,6 +83,9 @@ class CommsApp(IncidentApp):
 
     @work(group="postmortem")
     async def action_postmortem(self) -> None:
+        from modulo_watch.incident.postmortem import write_postmortem
+        from modulo_watch.incident.runbook import load_runbook
+
         incident = self.current_incident
         if incident is None:
             return

@@ -32,7 +32,7 @@ from modulo_watch.incident.export import duration, duration_text
 from modulo_watch.incident.guide import Target, guide
 from modulo_watch.incident.incident import Incident
 from modulo_watch.incident.journal import IncidentJournal, JournalError, Timeline
-from modulo_watch.incident.runbook import Entry, Runbook, RunbookError, load_runbook
+from modulo_watch.incident.runbook_model import Entry, Runbook, RunbookError
 from modulo_watch.tui.panes.responder import ItemToggled, ResponderPanel
 from modulo_watch.tui.panes.responder_view import ResponderView, overdue_clocks
 from modulo_watch.tui.screens.confirm import ConfirmScreen
@@ -95,6 +95,9 @@ class IncidentApp(App[int]):
     @work(group="runbook")
     async def load_runbook(self) -> None:
         """The runbook, parsed in a thread: a team's long runbook never holds a frame back."""
+        # Imported here: the parser's markdown-it and ftfy are not needed for the first frame.
+        from modulo_watch.incident.runbook import load_runbook
+
         path = self.settings.runbook.path
         try:
             self.runbook = await asyncio.to_thread(load_runbook, Path(path) if path else None)

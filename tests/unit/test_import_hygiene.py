@@ -42,3 +42,9 @@ def test_psycopg_loads_only_when_a_server_is_configured() -> None:
 
 def test_the_probe_would_see_textual_if_it_were_imported() -> None:
     assert "textual" in loaded_modules_after_import("modulo_watch.tui.app")
+
+
+@pytest.mark.parametrize("heavy", ["markdown_it", "ftfy", "httpx"])
+def test_the_first_frame_needs_no_runbook_parser_and_no_webhook_client(heavy: str) -> None:
+    """The runbook is parsed after the first frame, and the webhook client loads on its first post."""
+    assert heavy not in loaded_modules_after_import("modulo_watch.tui.app")
