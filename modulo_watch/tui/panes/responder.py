@@ -112,6 +112,9 @@ class ResponderPanel(VerticalScroll, can_focus=True):
             return
         self.post_message(ItemToggled(item))
 
+    def on_resize(self) -> None:
+        self._repaint()  # wrapped to the width: zooming or a new terminal size wraps again at once
+
     def on_focus(self) -> None:
         self._repaint()
 
