@@ -272,7 +272,15 @@ def journal_paths(directory: Path) -> list[Path]:
     """Every incident journal in ``directory``, newest first."""
     if not directory.is_dir():
         return []
-    return sorted(directory.glob(JOURNAL_GLOB), reverse=True)
+    return sorted(directory.glob(JOURNAL_GLOB), key=_journal_order, reverse=True)
+
+
+def _journal_order(path: Path) -> tuple[str, int]:
+    """``INC-<time>``, then ``-2``, ``-3`` ... ``-10``: incidents of one second in the order declared."""
+    stem, _, number = path.stem.rpartition("-")
+    if stem.count("-") == 2 and number.isdigit():  # INC-YYYYMMDD-HHMMSS-<n>
+        return stem, int(number)
+    return path.stem, 1
 
 
 def read_entries(path: Path) -> Iterator[dict[str, Any]]:

@@ -176,3 +176,12 @@ def test_a_read_only_directory_raises_journal_error(open_dir: Path) -> None:
     assert _in_child_as_nobody(lambda: journal.acknowledge(incident, EPOCH)) == 0
     assert _in_child_as_nobody(lambda: journal.record_action(None, EPOCH, "cancel", "pid 1", "ok")) == 0
     assert len(journal_lines(path)) == 1
+
+
+def test_journals_of_one_second_are_newest_first_past_nine(tmp_path: Path) -> None:
+    from modulo_watch.incident.journal import journal_paths
+
+    journal = IncidentJournal(tmp_path)
+    declared = [journal.declare(f"incident {n}", "P3", EPOCH) for n in range(11)]
+    assert declared[-1].id.endswith("-11")
+    assert [path.stem for path in journal_paths(tmp_path)] == [incident.id for incident in reversed(declared)]
