@@ -282,12 +282,14 @@ class WarRoomApp(CommsApp):
             switcher.current = f"{pane}-pane"
         elif not region.display:
             return
+        # Focused now, not after the next message (``Widget.focus``): "5a" typed in one burst must reach the
+        # alerts pane's "a", not the app's.
         if region.can_focus:
-            region.focus()
+            self.screen.set_focus(region)
             return
         for widget in region.query("*"):
             if widget.can_focus:
-                widget.focus()
+                self.screen.set_focus(widget)
                 return
 
     def action_focus_pane(self, pane: str) -> None:

@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 
 from rich.text import Text
+from textual import events
 from textual.pilot import Pilot
 
 from modulo_watch.collectors.models import AlertSnapshot, SourceName
@@ -174,3 +175,13 @@ async def test_a_new_alert_flashes_and_rings_the_bell_when_asked(tmp_path: Path)
         )
         assert table(app).rows[row_named(app, "HighErrorRate")].style == "reverse"
         assert rings == [None]
+
+
+async def test_a_pane_key_typed_right_after_its_focus_key_reaches_the_pane(tmp_path: Path) -> None:
+    # "5a" in one burst: the focus moves before "a" is read, so the alert is acknowledged, not the incident.
+    app = drill_app(tmp_path, minute=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, partial(app.shows_data_of, SourceName.ALERTS), "the alerts on screen")
+        app.post_message(events.Key("5", "5"))
+        app.post_message(events.Key("a", "a"))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the acknowledge question")
