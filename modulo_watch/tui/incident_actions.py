@@ -29,7 +29,7 @@ from modulo_watch.incident.checklists import CheckedItem, Phase, blockers, check
 from modulo_watch.incident.clocks import UPDATE_EVERY, clocks, escalate_after, next_contact
 from modulo_watch.incident.comms import TemplateValues, fill, find_template
 from modulo_watch.incident.export import duration, duration_text
-from modulo_watch.incident.guide import Target, guide
+from modulo_watch.incident.guide import GuideStep, Target, guide
 from modulo_watch.incident.incident import Incident
 from modulo_watch.incident.journal import IncidentJournal, JournalError, Timeline
 from modulo_watch.incident.runbook_model import Entry, Runbook, RunbookError
@@ -60,6 +60,7 @@ class IncidentApp(App[int]):
         self._suggestion: SeveritySuggestion | None = None
         self._evidence: tuple[Evidence, ...] = ()
         self._resolution_evidence: tuple[Evidence, ...] = ()
+        self._steps: tuple[GuideStep, ...] = ()  # the runbook's steps, the one fitting the evidence first
         self._auto_ticks: dict[tuple[str, str], bool] = {}  # as last journaled: only changes are written
         self._overdue: frozenset[str] = frozenset()
         self._evidence_stale = False  # a pods or backends change not read yet
@@ -128,6 +129,7 @@ class IncidentApp(App[int]):
         now, snapshots = self.sources.clock.now(), self._snapshots()
         self._evidence = gather(snapshots, now)
         self._resolution_evidence = resolution_evidence(snapshots, now)
+        self._steps = guide(self.runbook, self._evidence) if self.runbook else ()
         self._suggest(snapshots, now)
         if self.incident is not None:
             self._journal_auto_ticks(self.incident, now)
@@ -191,7 +193,7 @@ class IncidentApp(App[int]):
             found,
             self.checklist(Phase.ASSESSMENT, incident),
             self.checklist(Phase.RESOLUTION, incident),
-            guide(self.runbook, self._evidence) if self.runbook else (),
+            self._steps,
             resolved=not incident.is_open,
             drill=self.drill,
         )
@@ -337,7 +339,7 @@ class IncidentApp(App[int]):
         if self.runbook is None:
             self.notify("The runbook is still loading", markup=False)
             return
-        target = await self.push_screen_wait(StepsScreen(guide(self.runbook, self._evidence)))
+        target = await self.push_screen_wait(StepsScreen(self._steps))
         if target is not None:
             self.go_to(target)
 
