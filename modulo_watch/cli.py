@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import NoReturn
-from urllib.parse import urlsplit
 
 from modulo_watch import __version__
 from modulo_watch.config import (
@@ -25,6 +24,7 @@ from modulo_watch.config import (
     Settings,
     default_config_path,
     display_path,
+    is_http_url,
     load_settings,
     redact_url,
     render_settings,
@@ -102,8 +102,7 @@ def _dsn(text: str) -> str:
 
 
 def _http_url(example: str, text: str) -> str:
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_http_url(text):
         shown = json.dumps(redact_url(text))
         raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, e.g. {example}, got {shown}")
     return text

@@ -211,10 +211,19 @@ def _optional_text(value: object) -> str | None:
 
 
 def _url(value: object) -> str:
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    if not isinstance(value, str) or not is_http_url(value):
         raise _expected("an http:// or https:// URL", redact_url(value) if isinstance(value, str) else value)
-    return str(value)
+    return value
+
+
+def is_http_url(value: str) -> bool:
+    """An http(s) URL with a host and, if any, a valid port."""
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # "http://[oops" fails in urlsplit, "http://host:99999" only here: both now, not later
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _optional_url(value: object) -> str | None:

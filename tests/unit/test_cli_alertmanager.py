@@ -39,6 +39,11 @@ def test_check_config_hides_the_credentials_of_the_url(capsys: pytest.CaptureFix
     [
         (["--alertmanager", "am.internal:9093"], "--alertmanager: expected an http:// or https:// URL"),
         (["--alertmanager", "ftp://oncall:hunter2@am.internal"], 'got "ftp://***@am.internal"'),
+        (
+            ["--alertmanager", "http://[oops"],
+            "--alertmanager: expected an http:// or https:// URL, e.g. http",
+        ),
+        (["--prometheus", "http://prom:70000"], 'URL, e.g. http://prometheus:9090, got "http://prom:70000"'),
         (["--alertmanager", "http://am:9093", "--drill"], "--alertmanager: a drill makes its own alerts"),
     ],
 )

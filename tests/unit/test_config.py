@@ -211,6 +211,14 @@ def test_unknown_keys_suggest_the_closest(tmp_path: Path, text: str, expected: s
         ),
         ('[actions]\nenabled = "yes"\n', 'actions.enabled: expected true or false, got "yes"'),
         ("[prometheus]\nurl = []\n", "prometheus.url: expected an http:// or https:// URL, got a list"),
+        (
+            '[alertmanager]\nurl = "http://[oops"\n',
+            'alertmanager.url: expected an http:// or https:// URL, got "http://[oops"',
+        ),
+        (
+            "[[health.checks]]\nname = 'api'\nurl = 'http://api:99999/healthz'\n",
+            'health.checks[0].url: expected an http:// or https:// URL, got "http://api:99999/healthz"',
+        ),
         ("prometheus = 3\n", "prometheus: expected a [prometheus] table, got 3"),
         ("[[health.checks]]\nname = 'api'\n", "health.checks[0]: missing url"),
         (
