@@ -123,6 +123,18 @@ class HealthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class GrafanaDashboard:
+    name: str
+    uid: str  # the dashboard's uid: its address is <url>/d/<uid>
+
+
+@dataclass(frozen=True, slots=True)
+class GrafanaSettings:
+    url: str | None = None
+    dashboards: tuple[GrafanaDashboard, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RunbookSettings:
     path: str | None = None
 
@@ -164,6 +176,7 @@ class Settings:
     ui: UiSettings = field(default_factory=UiSettings)
     actions: ActionsSettings = field(default_factory=ActionsSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
+    grafana: GrafanaSettings = field(default_factory=GrafanaSettings)
     source_file: Path | None = None  # the file that was read; None when only defaults and env apply
 
 
@@ -309,6 +322,27 @@ def _health_check(index: int, value: object) -> HealthCheck:
     )
 
 
+def _dashboards(value: object) -> tuple[GrafanaDashboard, ...]:
+    if not isinstance(value, list):
+        raise _expected("a list of [[grafana.dashboards]] tables", value)
+    dashboards = []
+    for index, item in enumerate(value):
+        where = f"[{index}]"
+        if not isinstance(item, dict):
+            raise _Invalid(f"expected a table with name and uid, got {_show(item)}", where)
+        _reject_unknown(item, ("name", "uid"), where)
+        for required in ("name", "uid"):
+            if required not in item:
+                raise _Invalid(f"missing {required}", where)
+        uid = _nested(f"{where}.uid", _text, item["uid"])
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", uid):  # Grafana's own uids: nothing that could leave the path
+            raise _Invalid(
+                f"expected a dashboard uid (letters, digits, - and _), got {_show(uid)}", f"{where}.uid"
+            )
+        dashboards.append(GrafanaDashboard(_nested(f"{where}.name", _text, item["name"]), uid))
+    return tuple(dashboards)
+
+
 def _status_codes(value: object) -> tuple[int, ...]:
     codes = value if isinstance(value, list) else [value]
     if not all(isinstance(code, int) and not isinstance(code, bool) and 100 <= code <= 599 for code in codes):
@@ -429,6 +463,10 @@ _SCHEMA: dict[str, dict[str, _Kind]] = {
     "ui": {"theme": _TEXT, "keymap": _Kind(_keymap, None, dict), "bell": _BOOL},
     "actions": {"enabled": _BOOL},
     "slack": {"webhook_url": _WEBHOOK_URL},
+    "grafana": {
+        "url": _URL,
+        "dashboards": _Kind(_dashboards, None, lambda found: [{"name": d.name, "uid": d.uid} for d in found]),
+    },
 }
 _PATH_KEYS = (("kubernetes", "kubeconfig"), ("runbook", "path"))
 
@@ -577,6 +615,7 @@ def _build(values: _Values, env: Mapping[str, str], source_file: Path | None) ->
         ui=UiSettings(**sections["ui"]),
         actions=ActionsSettings(**sections["actions"]),
         slack=SlackSettings(**sections["slack"]),
+        grafana=GrafanaSettings(**sections["grafana"]),
         source_file=source_file,
     )
 

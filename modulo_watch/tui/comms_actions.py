@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rich.text import Text
 from textual import work
 
@@ -102,3 +104,15 @@ class CommsApp(IncidentApp):
             return
         text = path.read_text(encoding="utf-8")
         await self.push_screen_wait(TextViewScreen(f"Postmortem draft written to {path}", text))
+
+    def action_links(self) -> None:
+        """The runbook's tools, and the dashboards on the incident's time range (else the last hour)."""
+        from modulo_watch.incident.links import dashboard_links, runbook_links
+        from modulo_watch.tui.screens.links import LinksScreen
+
+        incident, now = self.current_incident, self.sources.clock.now()
+        start = incident.started_at if incident else now - timedelta(hours=1)
+        end = incident.resolved_at if incident else None
+        grafana = self.settings.grafana
+        links = dashboard_links(grafana.url, grafana.dashboards, start, end)
+        self.push_screen(LinksScreen((*links, *(runbook_links(self.runbook) if self.runbook else ()))))

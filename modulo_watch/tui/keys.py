@@ -177,6 +177,9 @@ RESPONDER_KEYS: tuple[KeySpec, ...] = (
     KeySpec("responder-steps", "s", "app.guide", "Steps", "responder: the runbook's steps, linked to panes"),
     KeySpec("responder-escalate", "e", "app.escalate", "Escalate", "responder: escalate to the next contact"),
     KeySpec("responder-severity", "S", "app.change_severity", "Severity", "responder: change the severity"),
+    KeySpec(
+        "responder-links", "l", "app.links", "Links", "responder: the runbook's tools and Grafana dashboards"
+    ),
 )
 
 # Keys of the guided steps screen (the runbook's investigation steps, each linked to its pane).

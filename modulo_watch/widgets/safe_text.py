@@ -13,10 +13,13 @@ do not look identical).
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from rich.cells import cell_len, get_character_cell_size
+from rich.style import Style
 from rich.text import Text
 
-__all__ = ["ELLIPSIS", "clean", "inert", "scrub_text"]
+__all__ = ["ELLIPSIS", "clean", "inert", "scrub_text", "web_link"]
 
 ELLIPSIS = "…"
 _UNKNOWN = "⍰"  # C1 controls and invisible format characters
@@ -136,3 +139,16 @@ def scrub_text(text: Text) -> Text:
     scrubbed = text.copy()
     scrubbed.plain = clean(text.plain)  # one code point per code point, so spans stay aligned
     return scrubbed
+
+
+def web_link(url: str, color: str, *, max_length: int = 500) -> Text:
+    """A web address, clickable (OSC 8) in terminals that support links. Anything but a well-formed http(s)
+    URL (``javascript:``, ``file:``, ``http://[oops``) is shown as inert text and links nowhere."""
+    text = inert(url or "-", single_line=True, max_length=max_length)
+    try:
+        linkable = urlsplit(url).scheme in ("http", "https")
+    except ValueError:  # an address urllib cannot split is no address to open
+        linkable = False
+    if linkable:
+        text.stylize(Style(link=clean(url, max_length=2000), underline=True, color=color))
+    return text

@@ -237,3 +237,27 @@ async def test_hostile_incident_text_reaches_the_panel_inert(tmp_path: Path) -> 
         assert app.incident is not None and app.incident.title == title
         shown = panel_text(app)
         assert "\x1b" not in shown and "\x07" not in shown
+
+
+async def test_links_open_on_the_incident_and_enter_copies_the_address(tmp_path: Path) -> None:
+    from textual.widgets import OptionList
+
+    from modulo_watch.config import GrafanaDashboard, GrafanaSettings
+    from modulo_watch.tui.screens.links import LinksScreen
+
+    grafana = GrafanaSettings("https://grafana.example.com", (GrafanaDashboard("modulo-api", "api-red"),))
+    app = drill_app(tmp_path, minute=9, settings=replace(FAST_POLLING, grafana=grafana))
+    async with app.run_test(size=SIZE) as pilot:
+        await runbook_loaded(pilot, app)
+        await declare(pilot, app)
+        await pilot.press("6", "l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LinksScreen), "the links")
+        options = app.screen.query_one(OptionList)
+        assert options.highlighted is not None
+        await pilot.press("enter")
+        incident = app.incident
+        assert incident is not None
+        since = int((incident.started_at - timedelta(minutes=15)).timestamp() * 1000)
+        assert app.clipboard == f"https://grafana.example.com/d/api-red?from={since}&to=now"
+        shown = str(options.get_option_at_index(3).prompt)
+        assert "Grafana" in shown, "the runbook's tools follow the dashboards"

@@ -211,6 +211,12 @@ def test_unknown_keys_suggest_the_closest(tmp_path: Path, text: str, expected: s
         ),
         ('[actions]\nenabled = "yes"\n', 'actions.enabled: expected true or false, got "yes"'),
         ("[prometheus]\nurl = []\n", "prometheus.url: expected an http:// or https:// URL, got a list"),
+        ("[[grafana.dashboards]]\nname = 'api'\n", "grafana.dashboards[0]: missing uid"),
+        (
+            "[[grafana.dashboards]]\nname = 'api'\nuid = '../../admin'\n",
+            "grafana.dashboards[0].uid: expected a dashboard uid (letters, digits, - and _),"
+            ' got "../../admin"',
+        ),
         (
             '[alertmanager]\nurl = "http://[oops"\n',
             'alertmanager.url: expected an http:// or https:// URL, got "http://[oops"',

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import ClassVar
-from urllib.parse import urlsplit
 
 from rich.console import Group, RenderableType
-from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -29,18 +27,10 @@ from modulo_watch.tui.panes.alert_rows import state_cell
 from modulo_watch.tui.panes.alerts import AcknowledgeRequested, UnacknowledgeRequested
 from modulo_watch.widgets.badges import Palette, format_age, severity_text, since
 from modulo_watch.widgets.live_text import LiveText
-from modulo_watch.widgets.safe_text import clean, inert
+from modulo_watch.widgets.safe_text import inert, web_link
 
 LABEL_WIDTH = 14
 MAX_TEXT = 5_000  # characters of one annotation shown
-
-
-def link(url: str, palette: Palette) -> Text:
-    """A web address, clickable in terminals that support links; anything but http(s) is plain text."""
-    text = inert(url or "-", single_line=True, max_length=500)
-    if urlsplit(url).scheme in ("http", "https"):
-        text.stylize(Style(link=clean(url, max_length=2000), underline=True, color=palette.accent))
-    return text
 
 
 def _fields(alert: Alert, now: datetime, palette: Palette) -> Table:
@@ -62,9 +52,9 @@ def _fields(alert: Alert, now: datetime, palette: Palette) -> Table:
         grid.add_row("silenced by", inert(", ".join(alert.silenced_by), max_length=300))
     if alert.inhibited_by:
         grid.add_row("inhibited by", inert(", ".join(alert.inhibited_by), max_length=300))
-    grid.add_row("runbook", link(alert.runbook_url, palette))
+    grid.add_row("runbook", web_link(alert.runbook_url, palette.accent))
     if alert.generator_url:
-        grid.add_row("source", link(alert.generator_url, palette))
+        grid.add_row("source", web_link(alert.generator_url, palette.accent))
     grid.add_row("fingerprint", inert(alert.fingerprint, palette.muted))
     return grid
 
