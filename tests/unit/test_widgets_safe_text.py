@@ -125,3 +125,15 @@ def test_scrub_text_keeps_spans() -> None:
     ]
     safe = Text("fine")
     assert scrub_text(safe) is safe
+
+
+def test_only_well_formed_web_addresses_become_links() -> None:
+    from modulo_watch.widgets.safe_text import web_link
+
+    def linked(url: str) -> list[str]:
+        return [span.style.link for span in web_link(url, "cyan").spans if span.style.link]  # type: ignore[union-attr]
+
+    assert linked("https://wiki.example.com/runbooks/x") == ["https://wiki.example.com/runbooks/x"]
+    for hostile in ("javascript:alert(1)", "file:///etc/passwd", "http://[oops", "\x1b]8;;http://x\x07"):
+        assert linked(hostile) == [], hostile
+        assert "\x1b" not in web_link(hostile, "cyan").plain
