@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from pathlib import Path
 
 from rich.text import Text
 from textual import work
@@ -91,18 +93,21 @@ class CommsApp(IncidentApp):
         incident = self.current_incident
         if incident is None:
             return
-        runbook = self.runbook or load_runbook()
-        timeline = load(self.journal.directory / f"{incident.id}.jsonl")
+        directory, runbook, now = self.journal.directory, self.runbook, self.sources.clock.now()
+
+        def draft() -> tuple[Path, str]:
+            """Read the journal, write the draft: file work, kept off the event loop."""
+            timeline = load(directory / f"{incident.id}.jsonl")
+            path = write_postmortem(directory, timeline, runbook or load_runbook(), now, clean)
+            return path, path.read_text(encoding="utf-8")
+
         try:
-            path = write_postmortem(
-                self.journal.directory, timeline, runbook, self.sources.clock.now(), clean
-            )
+            path, text = await asyncio.to_thread(draft)
         except OSError as exc:
             self.notify(
                 f"Postmortem not written: {exc.strerror or exc}", severity="error", timeout=30, markup=False
             )
             return
-        text = path.read_text(encoding="utf-8")
         await self.push_screen_wait(TextViewScreen(f"Postmortem draft written to {path}", text))
 
     def action_links(self) -> None:
