@@ -157,12 +157,57 @@ class ActionsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Secret:
+    """A token read from the environment or a file: it never shows itself in a repr, a log or an f-string."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"Secret({REDACTED})"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True)
 class SlackSettings:
     webhook_url: str | None = field(default=None, repr=False)  # a secret: its path carries the token
+    bot_token: Secret | None = None  # MODULO_WATCH_SLACK_BOT_TOKEN, or read from bot_token_file
+    bot_token_file: str | None = None
+    announce_channel: str = "#incidents"  # where a new incident is announced
+    api_url: str = "https://slack.com/api"
 
     @property
     def configured(self) -> bool:
-        return self.webhook_url is not None
+        return self.webhook_url is not None or self.bot_token is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PagerDutySettings:
+    api_token: Secret | None = None  # MODULO_WATCH_PAGERDUTY_API_TOKEN, or read from api_token_file
+    api_token_file: str | None = None
+    routing_key: Secret | None = None  # Events API v2; MODULO_WATCH_PAGERDUTY_ROUTING_KEY or routing_key_file
+    routing_key_file: str | None = None
+    from_email: str | None = None  # the REST API's required From header: the responder's PagerDuty login
+    escalation_policy_id: str | None = None  # whose on-call levels the escalation clock names
+    api_url: str = "https://api.pagerduty.com"
+    events_url: str = "https://events.pagerduty.com"
+
+    @property
+    def configured(self) -> bool:
+        return self.api_token is not None or self.routing_key is not None
+
+
+@dataclass(frozen=True, slots=True)
+class StatuspageSettings:
+    api_key: Secret | None = None  # MODULO_WATCH_STATUSPAGE_API_KEY, or read from api_key_file
+    api_key_file: str | None = None
+    page_id: str | None = None
+    components: tuple[str, ...] = ()  # component ids marked affected by a new incident
+    api_url: str = "https://api.statuspage.io/v1"
+
+    @property
+    def configured(self) -> bool:
+        return self.api_key is not None and self.page_id is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +221,10 @@ class Settings:
     ui: UiSettings = field(default_factory=UiSettings)
     actions: ActionsSettings = field(default_factory=ActionsSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
+    pagerduty: PagerDutySettings = field(default_factory=PagerDutySettings)
+    statuspage: StatuspageSettings = field(default_factory=StatuspageSettings)
     grafana: GrafanaSettings = field(default_factory=GrafanaSettings)
+    warnings: tuple[str, ...] = ()  # said at start and by --check-config: e.g. a token file others can read
     source_file: Path | None = None  # the file that was read; None when only defaults and env apply
 
 

@@ -8,11 +8,7 @@ responder; Slack refuses a post with a short plain-text reason (``invalid_token`
 
 from __future__ import annotations
 
-import errno
 import logging
-import socket
-import ssl
-from collections.abc import Iterator
 from contextvars import ContextVar
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -20,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from modulo_watch.config import REDACTED, redact_webhook_url
+from modulo_watch.outbound.api_http import first_bytes, phrase, retry_after, transport_problem
 
 TIMEOUT = 10.0  # seconds, for each of connect, send, answer
 USER_AGENT = "modulo-watch"
@@ -78,25 +75,16 @@ async def post_webhook(client: httpx.AsyncClient, url: str, text: str) -> None:
         async with client.stream("POST", url, json={"text": text}, follow_redirects=False) as response:
             if response.is_success:
                 return
-            body = await _first_bytes(response)
+            body = await first_bytes(response, MAX_BODY)
     except httpx.TimeoutException as exc:
         raise WebhookError(_timeout_problem(where, client.timeout, exc)) from None
     except httpx.InvalidURL:  # its text quotes the URL
         raise WebhookError(f"{where}: not a usable URL") from None
     except httpx.HTTPError as exc:  # `from None`: httpx's own texts may quote the URL
-        raise WebhookError(f"cannot reach {where}: {_transport_problem(exc)}") from None
+        raise WebhookError(f"cannot reach {where}: {transport_problem(exc)}") from None
     finally:
         _POSTING.reset(posting)
     raise WebhookError(_status_problem(where, response, _reason(body, url)))
-
-
-async def _first_bytes(response: httpx.Response) -> bytes:
-    body = b""
-    async for chunk in response.aiter_bytes():
-        body += chunk
-        if len(body) >= MAX_BODY:
-            break
-    return body[:MAX_BODY]
 
 
 def _timeout_problem(where: str, timeout: httpx.Timeout, exc: httpx.TimeoutException) -> str:
@@ -105,59 +93,18 @@ def _timeout_problem(where: str, timeout: httpx.Timeout, exc: httpx.TimeoutExcep
     return f"{where} did not answer within {timeout.read or 0:g} s"
 
 
-def _transport_problem(exc: httpx.HTTPError) -> str:
-    causes = list(_chain(exc))
-    if any(isinstance(c, OSError) and c.errno == errno.ECONNREFUSED for c in causes):
-        return "connection refused"
-    if any(isinstance(c, socket.gaierror) for c in causes):
-        return "name lookup failed"
-    for cause in causes:
-        if isinstance(cause, ssl.SSLError):
-            return f"TLS: {cause.reason or 'handshake failed'}"
-    if isinstance(exc, httpx.RemoteProtocolError):  # its text would quote what the server sent
-        return "not an HTTP answer"
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return "not an http:// or https:// URL"
-    return f"connection failed ({type(exc).__name__})"
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and its causes: httpx wraps the socket's own error a level or two down."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
 def _status_problem(where: str, response: httpx.Response, reason: str) -> str:
     code = response.status_code
-    status = f"{code} {_phrase(code)}".rstrip()
+    status = f"{code} {phrase(code)}".rstrip()
     if code == HTTPStatus.TOO_MANY_REQUESTS:
-        retry = _retry_after(response.headers.get("Retry-After"))
-        return f"{where} is rate limiting posts ({status})" + (f"; retry after {retry} s" if retry else "")
+        retry = retry_after(response.headers.get("Retry-After"))
+        return f"{where} is rate limiting posts ({status})" + (f"; retry after {retry:g} s" if retry else "")
     if 300 <= code < 400:
         return f"{where} answered {status}, a redirect, which is not followed: is the webhook URL current?"
     said = f": {reason}" if reason else ""
     if code >= 500:
         return f"{where} failed: {status}{said}"
     return f"{where} refused the message: {status}{said}"
-
-
-def _phrase(code: int) -> str:
-    # The standard phrase, not the server's: nothing of a hostile status line reaches the error.
-    try:
-        return HTTPStatus(code).phrase
-    except ValueError:
-        return ""
-
-
-def _retry_after(value: str | None) -> int | None:
-    """Seconds to wait, when the header gives them (Slack does); an HTTP date is not worth a clock."""
-    if value is None or not value.strip().isdigit():
-        return None
-    return int(value)
 
 
 def _reason(body: bytes, url: str) -> str:
