@@ -192,6 +192,10 @@ class IncidentJournal:
         self._write(journal, now, "action", action=action, target=target, outcome=outcome)
         return journal
 
+    def record_outbox(self, journal: str, now: datetime, kind: str, fields: dict[str, Any]) -> None:
+        """A step of an outgoing message's delivery (``outbound/outbox.py`` names the kinds), fsynced."""
+        self._write(journal, now, kind, **fields)
+
     def resume(self) -> Incident | None:
         """The newest incident still open, rebuilt from its journal, or None."""
         timeline = self.resume_timeline()

@@ -10,7 +10,7 @@ import errno
 import json
 import socket
 import ssl
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -23,6 +23,8 @@ TIMEOUT = 10.0  # seconds, for each of connect, send, answer
 USER_AGENT = "modulo-watch"
 MAX_BODY = 64 * 1024  # bytes of an answer read: enough for a page of incidents, bounded against a flood
 MAX_REASON = 80  # characters of the server's words kept in an error line
+# An API's own reading of a refusal: (the answer, its first bytes) -> the error, or None for the standard one.
+Refusal = Callable[[httpx.Response, bytes], DeliveryError | None]
 _GATEWAY = (HTTPStatus.BAD_GATEWAY, HTTPStatus.GATEWAY_TIMEOUT)  # a proxy gave up: the API may have acted
 
 
@@ -42,20 +44,28 @@ async def call(
     headers: Mapping[str, str] | None = None,
     params: Mapping[str, Any] | None = None,
     json_body: object = None,
+    refusal: Refusal | None = None,
+    max_body: int = MAX_BODY,
 ) -> tuple[int, Any]:
     """One request; on a 2xx answer, its status and decoded JSON body (None when the body is empty).
 
     ``where`` names the API for the responder ("Statuspage", "PagerDuty's Events API"). Raises
     ``DeliveryError``: retryable for a refused connection, a timeout, a 429 (with its Retry-After), a 5xx;
     not retryable for a refused token or a refused request; ``maybe_delivered`` when the request may have
-    been acted on before the failure.
+    been acted on before the failure. ``refusal`` is asked first about a non-2xx answer, for an API whose
+    error bodies say more than its status (a Statuspage 420, a PagerDuty ``errors`` list); it returns None
+    to leave the answer to the standard reading.
     """
     sends = method.upper() not in ("GET", "HEAD")
     try:
         async with client.stream(
             method, url, headers=headers, params=params, json=json_body, follow_redirects=False
         ) as response:
-            body = await first_bytes(response, MAX_BODY)
+            body = await first_bytes(response, max_body)
+    except (httpx.LocalProtocolError, UnicodeEncodeError):  # a header httpx will not send: the token's
+        raise DeliveryError(
+            f"{where}: the token is not usable in an HTTP header (not one word of ASCII?)", retryable=False
+        ) from None
     except httpx.TimeoutException as exc:
         raise _timeout_error(where, client.timeout, exc, sends) from None
     except httpx.InvalidURL:  # its text quotes the URL
@@ -70,7 +80,8 @@ async def call(
             maybe_delivered=sends and answered_badly,
         ) from None
     if not response.is_success:
-        raise status_error(where, response, reason(body, [url, *secrets]), sends)
+        refused = refusal(response, body) if refusal is not None else None
+        raise refused or status_error(where, response, reason(body, [url, *secrets]), sends)
     if not body.strip():
         return response.status_code, None
     try:
@@ -140,22 +151,24 @@ def status_error(where: str, response: httpx.Response, said: str, sends: bool = 
         wait = retry_after(response.headers.get("Retry-After"))
         later = f"; retry after {wait:g} s" if wait is not None else ""
         return DeliveryError(
-            f"{where} is rate limiting ({status}){later}",
-            retryable=True,
-            retry_after=wait,
+            f"{where} is rate limiting ({status}){later}", retryable=True, retry_after=wait, status=code
         )
     if code in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
-        return DeliveryError(f"{where} refused the token: {status}{said}", retryable=False)
+        return DeliveryError(f"{where} refused the token: {status}{said}", retryable=False, status=code)
     if 300 <= code < 400:
         return DeliveryError(
             f"{where} answered {status}, a redirect, which is not followed: is its URL current?",
             retryable=False,
+            status=code,
         )
     if code >= 500:
         return DeliveryError(
-            f"{where} failed: {status}{said}", retryable=True, maybe_delivered=sends and code in _GATEWAY
+            f"{where} failed: {status}{said}",
+            retryable=True,
+            maybe_delivered=sends and code in _GATEWAY,
+            status=code,
         )
-    return DeliveryError(f"{where} refused the request: {status}{said}", retryable=False)
+    return DeliveryError(f"{where} refused the request: {status}{said}", retryable=False, status=code)
 
 
 def phrase(code: int) -> str:

@@ -55,11 +55,13 @@ class DeliveryError(Exception):
         retryable: bool,
         retry_after: float | None = None,
         maybe_delivered: bool = False,
+        status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
         self.maybe_delivered = maybe_delivered
+        self.status = status  # the HTTP status of a refusal, when there was an answer
 
 
 class Sender(Protocol):

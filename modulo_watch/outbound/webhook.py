@@ -9,7 +9,9 @@ responder; Slack refuses a post with a short plain-text reason (``invalid_token`
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from contextvars import ContextVar
+from datetime import datetime
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
@@ -17,6 +19,7 @@ import httpx
 
 from modulo_watch.config import REDACTED, redact_webhook_url
 from modulo_watch.outbound.api_http import first_bytes, phrase, retry_after, transport_problem
+from modulo_watch.outbound.delivery import DeliveryError, OutboxItem, Receipt
 
 TIMEOUT = 10.0  # seconds, for each of connect, send, answer
 USER_AGENT = "modulo-watch"
@@ -25,7 +28,7 @@ MAX_REASON = 80  # characters of the server's words kept in an error line
 _MIN_TOKEN = 8  # a path segment this long may be (part of) the token: never echoed from a body
 
 
-class WebhookError(Exception):
+class WebhookError(DeliveryError):
     """A post that failed; ``str()`` is one line that names the webhook by its host only."""
 
 
@@ -77,34 +80,69 @@ async def post_webhook(client: httpx.AsyncClient, url: str, text: str) -> None:
                 return
             body = await first_bytes(response, MAX_BODY)
     except httpx.TimeoutException as exc:
-        raise WebhookError(_timeout_problem(where, client.timeout, exc)) from None
+        raise _timeout_error(where, client.timeout, exc) from None
     except httpx.InvalidURL:  # its text quotes the URL
-        raise WebhookError(f"{where}: not a usable URL") from None
+        raise WebhookError(f"{where}: not a usable URL", retryable=False) from None
     except httpx.HTTPError as exc:  # `from None`: httpx's own texts may quote the URL
-        raise WebhookError(f"cannot reach {where}: {transport_problem(exc)}") from None
+        raise WebhookError(
+            f"cannot reach {where}: {transport_problem(exc)}",
+            retryable=True,
+            maybe_delivered=isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError),
+        ) from None
     finally:
         _POSTING.reset(posting)
-    raise WebhookError(_status_problem(where, response, _reason(body, url)))
+    raise _status_error(where, response, _reason(body, url))
 
 
-def _timeout_problem(where: str, timeout: httpx.Timeout, exc: httpx.TimeoutException) -> str:
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"cannot reach {where}: no connection within {timeout.connect or 0:g} s"
-    return f"{where} did not answer within {timeout.read or 0:g} s"
+def _timeout_error(where: str, timeout: httpx.Timeout, exc: httpx.TimeoutException) -> WebhookError:
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return WebhookError(
+            f"cannot reach {where}: no connection within {timeout.connect or 0:g} s", retryable=True
+        )
+    return WebhookError(
+        f"{where} did not answer within {timeout.read or 0:g} s", retryable=True, maybe_delivered=True
+    )
 
 
-def _status_problem(where: str, response: httpx.Response, reason: str) -> str:
+def _status_error(where: str, response: httpx.Response, reason: str) -> WebhookError:
     code = response.status_code
     status = f"{code} {phrase(code)}".rstrip()
     if code == HTTPStatus.TOO_MANY_REQUESTS:
         retry = retry_after(response.headers.get("Retry-After"))
-        return f"{where} is rate limiting posts ({status})" + (f"; retry after {retry:g} s" if retry else "")
+        later = f"; retry after {retry:g} s" if retry else ""
+        return WebhookError(
+            f"{where} is rate limiting posts ({status}){later}", retryable=True, retry_after=retry
+        )
     if 300 <= code < 400:
-        return f"{where} answered {status}, a redirect, which is not followed: is the webhook URL current?"
+        return WebhookError(
+            f"{where} answered {status}, a redirect, which is not followed: is the webhook URL current?",
+            retryable=False,
+        )
     said = f": {reason}" if reason else ""
     if code >= 500:
-        return f"{where} failed: {status}{said}"
-    return f"{where} refused the message: {status}{said}"
+        return WebhookError(f"{where} failed: {status}{said}", retryable=True)
+    return WebhookError(f"{where} refused the message: {status}{said}", retryable=False)
+
+
+class WebhookSender:
+    """The outbox's way to an incoming webhook (kind ``webhook.post``, payload ``text``). A webhook cannot be
+    asked what it received: after an unknown outcome, a person decides whether to post again."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str) -> None:
+        self._client = client
+        self._url = url
+
+    def idempotent(self, item: OutboxItem) -> bool:
+        return False
+
+    async def send(self, item: OutboxItem, receipts: Mapping[str, Receipt]) -> Receipt:
+        await post_webhook(self._client, self._url, slack_text(item.payload["text"]))
+        return {"host": webhook_host(self._url)}
+
+    async def find(
+        self, item: OutboxItem, attempted_at: datetime, receipts: Mapping[str, Receipt]
+    ) -> Receipt | None:
+        raise DeliveryError("an incoming webhook cannot be asked what it received", retryable=False)
 
 
 def _reason(body: bytes, url: str) -> str:
