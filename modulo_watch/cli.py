@@ -250,6 +250,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         print(f"{PROG}: {err}", file=sys.stderr)
         return USAGE_EXIT
     if options.check_config:
+        for warning in settings.warnings:  # on stderr: stdout stays TOML
+            print(f"{PROG}: warning: {warning}", file=sys.stderr)
         sys.stdout.write(render_settings(settings))
         return 0
     # Imported here so that textual loads only after the flags and the settings are known to be good.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from modulo_watch.collectors.models import SourceName
+from modulo_watch.secrets_file import SecretFileError, exposure_warning, looks_like_token, read_secret_file
 
 ENV_PREFIX = "MODULO_WATCH_"
 REDACTED = "***"
@@ -161,6 +163,8 @@ class Secret:
     """A token read from the environment or a file: it never shows itself in a repr, a log or an f-string."""
 
     value: str = field(repr=False)
+    # Where it came from, for --check-config: "MODULO_WATCH_SLACK_BOT_TOKEN" or "file ~/.slack-token".
+    origin: str = field(default="", repr=False, compare=False)
 
     def __repr__(self) -> str:
         return f"Secret({REDACTED})"
@@ -301,6 +305,42 @@ def _webhook_url(value: object) -> str | None:
         raise _expected(
             "an http:// or https:// URL", redact_webhook_url(value) if isinstance(value, str) else value
         ) from None
+
+
+def _slack_channel(value: object) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"#[a-z0-9_-]{1,80}", value):
+        raise _expected('a Slack channel like "#incidents" (lowercase letters, digits, - and _)', value)
+    return value
+
+
+def _optional_email(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s.]+", value):
+        raise _expected("an email address like oncall@example.com", value)
+    return value
+
+
+_API_ID = re.compile(r"[A-Za-z0-9]{1,64}")  # PagerDuty's "PABC123", Statuspage's "kctbh9vrtdwd"
+
+
+def _optional_api_id(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _API_ID.fullmatch(value):
+        raise _expected("an id of letters and digits", value)
+    return value
+
+
+def _api_ids(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise _expected("a list of ids", value)
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not _API_ID.fullmatch(item):
+            raise _Invalid(f"expected an id of letters and digits, got {_show(item)}", f"[{index}]")
+        if item in value[:index]:
+            raise _Invalid(f"duplicate id {_show(item)}", f"[{index}]")
+    return tuple(value)
 
 
 def _seconds(value: object) -> float:
@@ -457,6 +497,38 @@ class _Kind:
     redact: Callable[[Any], object] = lambda value: value
 
 
+def _secret_kind(section: str, key: str, file_key: str) -> _Kind:
+    """A token: from its environment variable only. Written in the file, it is refused, and never quoted."""
+    name = f"{ENV_PREFIX}{section.upper()}_{key.upper()}"  # env_var(), which is defined further down
+
+    def convert(value: object) -> Secret | None:
+        if value is None or isinstance(value, Secret):  # None or Secret: only ever from the environment
+            return value
+        raise _Invalid(
+            f"a token is not read from the config file (its value is not shown here); set {name},"
+            f" or {file_key} to a file only you can read"
+        )
+
+    def from_env(text: str) -> object:
+        token = text.strip()
+        if not token:
+            return None  # an empty variable: no token from the environment
+        if not _TOKEN_TEXT.fullmatch(token):
+            raise _Invalid("expected one token: printable ASCII, no spaces (the value is not shown here)")
+        return Secret(token, origin=name)
+
+    return _Kind(convert, from_env, _redact_secret)
+
+
+_TOKEN_TEXT = re.compile(r"[\x21-\x7e]+")
+
+
+def _redact_secret(secret: Secret | None) -> str | None:
+    if secret is None:
+        return None
+    return f"{REDACTED} (from {secret.origin})" if secret.origin else REDACTED
+
+
 def _redact_checks(checks: tuple[HealthCheck, ...]) -> list[dict[str, object]]:
     return [_redact_check(check) for check in checks]
 
@@ -475,6 +547,9 @@ _URL = _Kind(_optional_url, _env_optional, lambda url: None if url is None else 
 _WEBHOOK_URL = _Kind(
     _webhook_url, _env_optional, lambda url: None if url is None else redact_webhook_url(url)
 )
+# A URL with a default: an empty variable is refused, not unset.
+_API_URL = _Kind(_url, str, lambda url: redact_url(url))
+_API_ID_KIND = _Kind(_optional_api_id, _env_optional)
 _SECONDS = _Kind(_seconds, _env_number)
 _BOOL = _Kind(_boolean, _env_bool)
 
@@ -510,13 +585,47 @@ _SCHEMA: dict[str, dict[str, _Kind]] = {
     "runbook": {"path": _OPTIONAL_TEXT},
     "ui": {"theme": _TEXT, "keymap": _Kind(_keymap, None, dict), "bell": _BOOL},
     "actions": {"enabled": _BOOL},
-    "slack": {"webhook_url": _WEBHOOK_URL},
+    "slack": {
+        "webhook_url": _WEBHOOK_URL,
+        "bot_token": _secret_kind("slack", "bot_token", "bot_token_file"),
+        "bot_token_file": _OPTIONAL_TEXT,
+        "announce_channel": _Kind(_slack_channel, str),
+        "api_url": _API_URL,
+    },
+    "pagerduty": {
+        "api_token": _secret_kind("pagerduty", "api_token", "api_token_file"),
+        "api_token_file": _OPTIONAL_TEXT,
+        "routing_key": _secret_kind("pagerduty", "routing_key", "routing_key_file"),
+        "routing_key_file": _OPTIONAL_TEXT,
+        "from_email": _Kind(_optional_email, _env_optional),
+        "escalation_policy_id": _API_ID_KIND,
+        "api_url": _API_URL,
+        "events_url": _API_URL,
+    },
+    "statuspage": {
+        "api_key": _secret_kind("statuspage", "api_key", "api_key_file"),
+        "api_key_file": _OPTIONAL_TEXT,
+        "page_id": _API_ID_KIND,
+        "components": _Kind(_api_ids, _env_names),
+        "api_url": _API_URL,
+    },
     "grafana": {
         "url": _URL,
         "dashboards": _Kind(_dashboards, None, lambda found: [{"name": d.name, "uid": d.uid} for d in found]),
     },
 }
-_PATH_KEYS = (("kubernetes", "kubeconfig"), ("runbook", "path"))
+# (section, token key, the key naming a file that holds the token)
+_SECRET_FILES = (
+    ("slack", "bot_token", "bot_token_file"),
+    ("pagerduty", "api_token", "api_token_file"),
+    ("pagerduty", "routing_key", "routing_key_file"),
+    ("statuspage", "api_key", "api_key_file"),
+)
+_PATH_KEYS = (
+    ("kubernetes", "kubeconfig"),
+    ("runbook", "path"),
+    *((section, file_key) for section, _, file_key in _SECRET_FILES),
+)
 
 # --- Loading ----------------------------------------------------------------------------------------------
 
@@ -645,6 +754,7 @@ def _build(values: _Values, env: Mapping[str, str], source_file: Path | None) ->
     for section, key in _PATH_KEYS:
         if values.get(section, {}).get(key):
             values[section][key] = _expand_home(values[section][key], home)
+    warnings = _read_secret_files(values, env, source_file)
     sections = {name: values.get(name, {}) for name in _SCHEMA}
     return Settings(
         kubernetes=KubernetesSettings(
@@ -663,9 +773,43 @@ def _build(values: _Values, env: Mapping[str, str], source_file: Path | None) ->
         ui=UiSettings(**sections["ui"]),
         actions=ActionsSettings(**sections["actions"]),
         slack=SlackSettings(**sections["slack"]),
+        pagerduty=PagerDutySettings(**sections["pagerduty"]),
+        statuspage=StatuspageSettings(**sections["statuspage"]),
         grafana=GrafanaSettings(**sections["grafana"]),
+        warnings=tuple(warnings),
         source_file=source_file,
     )
+
+
+def _read_secret_files(values: _Values, env: Mapping[str, str], source_file: Path | None) -> list[str]:
+    """Fill each token not set from the environment from its ``*_file``; the warnings for exposed files.
+
+    The environment wins, as for every key: with the token's variable set, its file is not even read.
+    """
+    warnings = []
+    for section, key, file_key in _SECRET_FILES:
+        table = values.get(section, {})
+        path = table.get(file_key)
+        if table.get(key) is not None or not path:
+            continue
+        variable = env_var(section, file_key)
+        where = f"env {variable}" if env.get(variable) else display_path(source_file or default_config_path())
+        if looks_like_token(path) and not os.path.lexists(path):
+            raise ConfigError(
+                f"{where}: {section}.{file_key}: no such file, and the value looks like a token, not a path"
+                f" (not shown here); put the token in a file only you can read and name that file here,"
+                f" or set {env_var(section, key)}"
+            )
+        shown = display_path(Path(path))
+        shown = shown if shown.isprintable() else json.dumps(shown)  # one line, no terminal escapes
+        try:
+            found = read_secret_file(Path(path), shown)
+        except SecretFileError as err:
+            raise ConfigError(f"{where}: {section}.{file_key}: {err}") from None
+        table[key] = Secret(found.token, origin=f"file {shown}")
+        if found.exposed:
+            warnings.append(f"{section}.{file_key}: {exposure_warning(shown, found.mode)}")
+    return warnings
 
 
 def with_kube_context(settings: Settings, context: str) -> Settings:

@@ -16,8 +16,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
+from modulo_watch.incident.journal import journal_paths, load
 from modulo_watch.outbound.delivery import OutboxItem, Receipt
 
 QUEUED = "outbox_queued"
@@ -25,6 +27,7 @@ ATTEMPT = "outbox_attempt"
 SENT = "outbox_sent"
 FAILED = "outbox_failed"
 KINDS = (QUEUED, ATTEMPT, SENT, FAILED)
+RESTART_JOURNALS = 20  # the newest journals whose undelivered messages a restart picks up
 
 
 class Delivery(StrEnum):
@@ -174,3 +177,15 @@ def summary(tracked: Iterable[Tracked]) -> str:
         Delivery.FAILED,
     )
     return " · ".join(f"{counts[state]} {state}" for state in order if counts.get(state))
+
+
+def journal_outboxes(directory: Path, newest: int = RESTART_JOURNALS) -> dict[str, Tracked]:
+    """The outboxes of the ``newest`` journals in ``directory``, read back after a restart: a message queued
+    just before an incident was resolved, or before a crash, is still delivered."""
+    found: dict[str, Tracked] = {}
+    for path in journal_paths(directory)[:newest]:
+        try:
+            found |= replay(load(path).entries, path.stem)
+        except OSError:
+            continue  # a journal removed or unreadable since it was listed: the others still count
+    return found

@@ -12,19 +12,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from modulo_watch.config import Secret
-from modulo_watch.outbound.api_http import call
+from modulo_watch.outbound.api_http import MAX_BODY, Refusal, call, phrase, status_error
 from modulo_watch.outbound.delivery import DeliveryError, OutboxItem, Receipt
+from modulo_watch.outbound.statuspage import error_words
 
 WHERE = "PagerDuty"
 ACCEPT = "application/vnd.pagerduty+json;version=2"
-# PagerDuty pages up to 100, but an incident is some 3 KB of JSON and call() reads 64 KB of an answer.
-PAGE = 10
+PAGE = 100  # PagerDuty's largest page
+MAX_PAGE_BODY = 512 * 1024  # bytes: a page of 100 incidents at some 3 KB each, bounded against a flood
 MAX_PAGES = 50  # 500 open incidents or on-call entries: more is a flood, not a war room
 OPEN = ("triggered", "acknowledged")
 # Each operation's status, and the statuses that already satisfy it: a resolved incident needs no ack.
@@ -175,7 +177,7 @@ class PagerDuty:
         """PagerDuty refuses to acknowledge or resolve a resolved incident: when the incident is already
         where the item would put it (a second attempt, a colleague quicker), the item is done. Otherwise
         the refusal stands, also when the incident cannot be read to tell."""
-        if refused.retryable:
+        if refused.status != HTTPStatus.BAD_REQUEST:  # how PagerDuty refuses to touch a resolved incident
             raise refused
         try:
             reached = await self._reached(incident_id, done)
@@ -219,32 +221,46 @@ async def _rest(
     headers: Mapping[str, str] | None = None,
     json_body: object = None,
     params: Mapping[str, Any] | None = None,
+    max_body: int = MAX_BODY,
 ) -> Any:
-    """One call to the REST API; its JSON body. A refused token is said plainly, once."""
-    sent = {"Authorization": f"Token token={token.value}", "Accept": ACCEPT, **(headers or {})}
-    try:
-        _status, body = await call(
-            client,
-            method,
-            url,
-            where=WHERE,
-            secrets=[token.value],
-            headers=sent,
-            params=params,
-            json_body=json_body,
-        )
-    except DeliveryError as exc:
-        raise _plainly(exc, method) from None
+    """One call to the REST API; its JSON body."""
+    _status, body = await call(
+        client,
+        method,
+        url,
+        where=WHERE,
+        secrets=[token.value],
+        headers={"Authorization": f"Token token={token.value}", "Accept": ACCEPT, **(headers or {})},
+        params=params,
+        json_body=json_body,
+        refusal=_refusal(method, [url, token.value]),
+        max_body=max_body,
+    )
     return body
 
 
-def _plainly(exc: DeliveryError, method: str) -> DeliveryError:
-    # call()'s line for a refused token ends in PagerDuty's JSON error: its words add nothing to the status.
-    for status in ("401 Unauthorized", "403 Forbidden"):
-        if str(exc).startswith(f"{WHERE} refused the token: {status}"):
-            hint = ": is it a read-only key?" if status.startswith("403") and method != "GET" else ""
-            return DeliveryError(f"PagerDuty refused the API token ({status}){hint}", retryable=False)
-    return exc
+def _refusal(method: str, secrets: Sequence[str]) -> Refusal:
+    """A refused token said plainly, once (PagerDuty's words add nothing to the status); any other refusal
+    with PagerDuty's reason from its error body."""
+
+    def refused(response: httpx.Response, body: bytes) -> DeliveryError:
+        code = response.status_code
+        if code in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+            hint = ": is it a read-only key?" if code == HTTPStatus.FORBIDDEN and method != "GET" else ""
+            return DeliveryError(
+                f"{WHERE} refused the API token ({code} {phrase(code)}){hint}", retryable=False, status=code
+            )
+        return status_error(WHERE, response, reason_of(response, body, secrets), sends=method != "GET")
+
+    return refused
+
+
+def reason_of(response: httpx.Response, body: bytes, secrets: Sequence[str]) -> str:
+    """Why PagerDuty refused, from the error body of either API: the REST API's ``{"error": {"message",
+    "errors"}}``, the Events API's ``{"status", "message", "errors"}``. The errors name the cause, the
+    message only its kind; empty when all it says is the status's own phrase."""
+    said = error_words(body, secrets, "error.errors", "error.message", "errors", "message")
+    return "" if said == phrase(response.status_code) else said
 
 
 async def _pages(
@@ -253,9 +269,8 @@ async def _pages(
     """Every entry of a classic-paginated list (``limit``, ``offset``, ``more``), at most ``MAX_PAGES``."""
     entries: list[object] = []
     for _page in range(MAX_PAGES):
-        body = await _rest(
-            client, "GET", url, token, params={**params, "limit": PAGE, "offset": len(entries)}
-        )
+        page_params = {**params, "limit": PAGE, "offset": len(entries)}
+        body = await _rest(client, "GET", url, token, params=page_params, max_body=MAX_PAGE_BODY)
         page = _field(body, key, list, f"its {key}")
         entries.extend(page)
         if not page or body.get("more") is not True:

@@ -25,13 +25,14 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from http import HTTPStatus
 
 import httpx
 
 from modulo_watch.config import Secret
-from modulo_watch.outbound.api_http import call
+from modulo_watch.outbound.api_http import Refusal, call, status_error
 from modulo_watch.outbound.delivery import DeliveryError, OutboxItem, Receipt
-from modulo_watch.outbound.pagerduty import PagerDutyIncident
+from modulo_watch.outbound.pagerduty import PagerDutyIncident, reason_of
 
 WHERE = "PagerDuty's Events API"
 ACTIONS = ("acknowledge", "resolve")
@@ -57,17 +58,15 @@ class PagerDutyEvents:
     async def send(self, item: OutboxItem, receipts: Mapping[str, Receipt]) -> Receipt:
         action, dedup_key = _target(item)
         event = {"routing_key": self._routing_key.value, "event_action": action, "dedup_key": dedup_key}
-        try:
-            _status, answer = await call(
-                self._client,
-                "POST",
-                self._url,
-                where=WHERE,
-                secrets=[self._routing_key.value],
-                json_body=event,
-            )
-        except DeliveryError as exc:
-            raise _plainly(exc, action) from None
+        _status, answer = await call(
+            self._client,
+            "POST",
+            self._url,
+            where=WHERE,
+            secrets=[self._routing_key.value],
+            json_body=event,
+            refusal=_refusal(action, [self._url, self._routing_key.value]),
+        )
         if not (isinstance(answer, dict) and answer.get("status") == "success"):
             raise DeliveryError(
                 f"{WHERE} answered the {action} event in a shape modulo-watch cannot read",
@@ -94,15 +93,23 @@ def _target(item: OutboxItem) -> tuple[str, str]:
     return item.operation, dedup_key
 
 
-def _plainly(exc: DeliveryError, action: str) -> DeliveryError:
-    # The Events API refuses an unknown routing key and a malformed event alike, with 400 "invalid event";
-    # its JSON reason would be cut short in call()'s line, so the likely cause is named instead.
-    if str(exc).startswith(f"{WHERE} refused the request: 400"):
+def _refusal(action: str, secrets: Sequence[str]) -> Refusal:
+    """Any refusal with PagerDuty's reason from its error body. The Events API refuses an unknown routing
+    key and a malformed event alike, with 400 "invalid event": the event is checked before it is sent, so
+    the key is named as the likely cause."""
+
+    def refused(response: httpx.Response, body: bytes) -> DeliveryError:
+        said = reason_of(response, body, secrets)
+        if response.status_code != HTTPStatus.BAD_REQUEST:
+            return status_error(WHERE, response, said)
+        said = f"{said}; " if said else ""
         return DeliveryError(
-            f"{WHERE} refused the {action} event (400 Bad Request): is [pagerduty] routing_key right?",
+            f"{WHERE} refused the {action} event (400 Bad Request): {said}is [pagerduty] routing_key right?",
             retryable=False,
+            status=response.status_code,
         )
-    return exc
+
+    return refused
 
 
 # --- Which incident is an alert's -------------------------------------------------------------------------

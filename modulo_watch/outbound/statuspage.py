@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -30,16 +30,7 @@ from urllib.parse import quote
 import httpx
 
 from modulo_watch.config import Secret
-from modulo_watch.outbound.api_http import (
-    MAX_BODY,
-    _timeout_error,
-    first_bytes,
-    phrase,
-    reason,
-    retry_after,
-    status_error,
-    transport_problem,
-)
+from modulo_watch.outbound.api_http import call, phrase, reason, retry_after
 from modulo_watch.outbound.delivery import DeliveryError, OutboxItem, Receipt
 
 WHERE = "Statuspage"
@@ -62,8 +53,8 @@ RESOLVED_COMPONENT_STATUS = "operational"
 
 # How far before the attempt a match may have been created: Statuspage's clock against ours.
 CLOCK_SLACK = timedelta(seconds=60)
-# 420 is Statuspage's older rate-limit answer: it still sends it to integrations that were built on it.
-_RATE_LIMITED = (420, HTTPStatus.TOO_MANY_REQUESTS)
+# Statuspage's older rate-limit answer: it still sends it to integrations that were built on it.
+_ENHANCE_YOUR_CALM = 420
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # Statuspage's ids are short and plain: anything else is not one
 _MAX_SHORTLINK = 200
 _MAX_SHOWN = 40
@@ -183,82 +174,41 @@ class Statuspage:
 
     async def _call(self, method: str, path: str, body: object, not_found: str) -> tuple[int, Any]:
         """One request to the page's API; its 2xx status and JSON, else a ``DeliveryError``."""
-        return await _call(
+        return await call(
             self._client,
             method,
             self._page_url + path,
-            headers={"Authorization": f"OAuth {self._api_key.value}"},
+            where=WHERE,
             secrets=[self._api_key.value],
+            headers={"Authorization": f"OAuth {self._api_key.value}"},
             json_body=body,
             refusal=lambda response, answer: self._refusal(response, answer, not_found),
         )
 
     def _refusal(self, response: httpx.Response, body: bytes, not_found: str) -> DeliveryError | None:
-        """Statuspage's own answers as one line each; None leaves the rest (5xx, 3xx, 400) to api_http."""
+        """Statuspage's own answers as one line each; None leaves the rest (429, 5xx, 3xx, 400) to call()."""
         code = response.status_code
         status = f"{code} {phrase(code)}".rstrip()
-        if code in _RATE_LIMITED:
+        if code == _ENHANCE_YOUR_CALM:  # read as call() reads a 429
             wait = retry_after(response.headers.get("Retry-After"))
             later = f"; retry after {wait:g} s" if wait is not None else ""
             return DeliveryError(
-                f"{WHERE} is rate limiting ({status}){later}", retryable=True, retry_after=wait
+                f"{WHERE} is rate limiting ({status}){later}", retryable=True, retry_after=wait, status=code
             )
+        line = self._refused(code, status, body, not_found)
+        return None if line is None else DeliveryError(line, retryable=False, status=code)
+
+    def _refused(self, code: int, status: str, body: bytes, not_found: str) -> str | None:
         if code == HTTPStatus.UNAUTHORIZED:
-            return DeliveryError(f"{WHERE} refused the API key ({status})", retryable=False)
+            return f"{WHERE} refused the API key ({status})"
         if code == HTTPStatus.FORBIDDEN:
-            return DeliveryError(
-                f"{WHERE}: the API key may not change page {_shown(self._page_id)} ({status})",
-                retryable=False,
-            )
+            return f"{WHERE}: the API key may not change page {_shown(self._page_id)} ({status})"
         if code == HTTPStatus.NOT_FOUND:
-            return DeliveryError(not_found, retryable=False)
+            return not_found
         if code == HTTPStatus.UNPROCESSABLE_ENTITY:
-            said = _said(body, [self._api_key.value])
-            return DeliveryError(f"{WHERE} refused the change: {said or status}", retryable=False)
+            said = error_words(body, [self._api_key.value], "error", "message", "errors")
+            return f"{WHERE} refused the change: {said or status}"
         return None
-
-
-# --- Requests: api_http.call with a hook for the API's own refusals ----------------------------------------
-
-# Classifies a non-2xx answer from its response and first bytes; None leaves it to api_http.status_error.
-Refusal = Callable[[httpx.Response, bytes], DeliveryError | None]
-
-
-async def _call(
-    client: httpx.AsyncClient,
-    method: str,
-    url: str,
-    *,
-    headers: Mapping[str, str],
-    secrets: Sequence[str],
-    json_body: object,
-    refusal: Refusal,
-) -> tuple[int, Any]:
-    """``api_http.call`` with ``refusal(response, body)`` classifying a non-2xx answer first: Statuspage's
-    420, its 404s and its 422 reasons need the status and body, which ``call``'s error does not carry."""
-    sends = method.upper() not in ("GET", "HEAD")
-    try:
-        async with client.stream(
-            method, url, headers=headers, json=json_body, follow_redirects=False
-        ) as response:
-            body = await first_bytes(response, MAX_BODY)
-    except httpx.TimeoutException as exc:
-        raise _timeout_error(WHERE, client.timeout, exc, sends) from None
-    except httpx.InvalidURL:  # its text quotes the URL
-        raise DeliveryError(f"{WHERE}: not a usable URL", retryable=False) from None
-    except httpx.HTTPError as exc:  # `from None`: httpx's own texts may quote the URL
-        answered_badly = isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError)
-        raise DeliveryError(
-            f"cannot reach {WHERE}: {transport_problem(exc)}",
-            retryable=True,
-            maybe_delivered=sends and answered_badly,
-        ) from None
-    if not response.is_success:
-        raise refusal(response, body) or status_error(WHERE, response, reason(body, secrets), sends)
-    try:
-        return response.status_code, json.loads(body) if body.strip() else None
-    except ValueError:
-        raise _shape_error(response.status_code, "with something that is not JSON", sent=sends) from None
 
 
 # --- Payloads and answers ----------------------------------------------------------------------------------
@@ -352,22 +302,23 @@ def _is_link(value: object) -> bool:
     )
 
 
-def _said(body: bytes, secrets: Sequence[str]) -> str:
-    """Statuspage's ``error`` (a sentence, or a list of them) on one short printable line; else its body."""
+def error_words(body: bytes, secrets: Sequence[str], *paths: str) -> str:
+    """An API's reason in its JSON error body, on one short printable line without ``secrets``: the first
+    non-empty string, or list of strings, at one of ``paths`` (``"error"``, ``"error.errors"`` ...); else
+    the body itself. PagerDuty's senders read their refusals with it too."""
     try:
-        document = json.loads(body)
+        document: object = json.loads(body)
     except ValueError:
         document = None
-    words = body.decode("utf-8", "replace")
-    if isinstance(document, dict):
-        for key in ("error", "message", "errors"):
-            value = document.get(key)
-            if isinstance(value, list) and all(isinstance(part, str) for part in value):
-                value = "; ".join(value)
-            if isinstance(value, str) and value.strip():
-                words = value
-                break
-    return reason(words.encode(), secrets)
+    for path in paths:
+        value = document
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, list) and all(isinstance(part, str) for part in value):
+            value = "; ".join(value)
+        if isinstance(value, str) and value.strip():
+            return reason(value.encode(), secrets)
+    return reason(body, secrets)
 
 
 def _shown(text: str) -> str:

@@ -142,6 +142,29 @@ async def test_open_incidents_follow_the_pages(server: PagerDutyServer, client: 
     assert [r.query["offset"] for r in server.received] == [["0"], ["2"], ["4"]]
 
 
+async def test_a_page_is_a_hundred_incidents_of_some_3_kb(
+    server: PagerDutyServer, client: httpx.AsyncClient
+) -> None:
+    made = [server.add_incident(f"{n} " + "x" * 1400) for n in range(150)]
+
+    found = await open_incidents(client, server.url, token(server))
+
+    assert [one.id for one in found] == [one.id for one in made]
+    assert [(r.query["limit"], r.query["offset"]) for r in server.received] == [
+        (["100"], ["0"]),
+        (["100"], ["100"]),
+    ]
+
+
+async def test_a_flooding_page_is_cut_short(server: PagerDutyServer, client: httpx.AsyncClient) -> None:
+    server.script = [Answer.of_json(200, {"incidents": [{"title": "x" * 1024}] * 1024, "more": False})]
+
+    error = await failure(open_incidents(client, server.url, token(server)))
+
+    assert str(error) == "PagerDuty answered 200 with something that is not JSON"
+    assert not error.retryable
+
+
 async def test_paging_is_bounded(
     server: PagerDutyServer, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -218,8 +241,8 @@ async def test_a_from_email_pagerduty_does_not_know_is_refused(
 
     error = await failure(sender.send(item("pagerduty.acknowledge", incident_id=opened.id), NO_RECEIPTS))
 
-    assert str(error).startswith("PagerDuty refused the request: 400 Bad Request: ")
-    assert not error.retryable and opened.status == "triggered"
+    assert str(error) == "PagerDuty refused the request: 400 Bad Request: Requester User Not Found"
+    assert not error.retryable and error.status == 400 and opened.status == "triggered"
 
 
 async def test_what_is_already_done_is_a_receipt(
@@ -246,8 +269,38 @@ async def test_a_refusal_stands_when_the_incident_cannot_be_read(
         rest_sender(server, client).send(item("pagerduty.resolve", incident_id=opened.id), {})
     )
 
-    assert str(error).startswith("PagerDuty refused the request: 400 Bad Request: ")
+    assert str(error) == "PagerDuty refused the request: 400 Bad Request: Invalid Input Provided"
     assert not error.retryable and [r.method for r in server.received] == ["PUT", "GET"]
+
+
+async def test_a_refused_change_is_not_read_back_unless_pagerduty_may_mean_done(
+    server: PagerDutyServer, client: httpx.AsyncClient, ana: User
+) -> None:
+    opened = server.add_incident("payments down")
+    server.script = [Answer.of_json(409, {"error": {"message": "Conflict", "errors": ["Try again later"]}})]
+
+    error = await failure(
+        rest_sender(server, client).send(item("pagerduty.resolve", incident_id=opened.id), {})
+    )
+
+    assert str(error) == "PagerDuty refused the request: 409 Conflict: Try again later"
+    assert [r.method for r in server.received] == ["PUT"]
+
+
+async def test_a_hostile_refusal_is_one_short_line_without_the_token(
+    server: PagerDutyServer, client: httpx.AsyncClient, ana: User
+) -> None:
+    opened = server.add_incident("payments down")
+    said = f"bad\r\nthing \x1b]0;pwned\x07 {server.token} " + "x" * 5000
+    server.script = [Answer.of_json(400, {"error": {"message": "Invalid Input Provided", "errors": [said]}})]
+    server.script.append(Answer.of_json(500, {}))
+
+    error = await failure(
+        rest_sender(server, client).send(item("pagerduty.resolve", incident_id=opened.id), {}), server.token
+    )
+
+    reason = str(error).removeprefix("PagerDuty refused the request: 400 Bad Request: ")
+    assert reason.startswith("bad thing ]0;pwned *** x") and len(reason) == 80 and reason.endswith("…")
 
 
 async def test_an_unknown_incident(server: PagerDutyServer, client: httpx.AsyncClient, ana: User) -> None:
@@ -255,8 +308,8 @@ async def test_an_unknown_incident(server: PagerDutyServer, client: httpx.AsyncC
 
     error = await failure(sender.send(item("pagerduty.resolve", incident_id="PNOSUCH"), NO_RECEIPTS))
 
-    assert str(error).startswith("PagerDuty refused the request: 404 Not Found")
-    assert not error.retryable
+    assert str(error) == "PagerDuty refused the request: 404 Not Found"  # its "Not Found" said once
+    assert not error.retryable and error.status == 404
 
 
 async def test_find_tells_whether_the_status_was_set(
@@ -347,7 +400,7 @@ async def test_a_refused_token_is_one_plain_line(
     sent = await failure(sender.send(item("pagerduty.resolve", incident_id=opened.id), NO_RECEIPTS), wrong)
 
     assert str(read) == str(sent) == "PagerDuty refused the API token (401 Unauthorized)"
-    assert not read.retryable and not sent.retryable
+    assert not read.retryable and not sent.retryable and read.status == sent.status == 401
     assert "HTTP Request: PUT" in caplog.text and wrong not in caplog.text and wrong not in repr(sender)
     assert opened.status == "triggered"
 
@@ -378,9 +431,9 @@ async def test_a_wrong_routing_key_is_one_plain_line(
 
     assert str(error) == (
         "PagerDuty's Events API refused the acknowledge event (400 Bad Request):"
-        " is [pagerduty] routing_key right?"
+        " Invalid routing key; is [pagerduty] routing_key right?"
     )
-    assert not error.retryable and opened.status == "triggered"
+    assert not error.retryable and error.status == 400 and opened.status == "triggered"
     assert "HTTP Request: POST" in caplog.text and wrong not in caplog.text and wrong not in repr(sender)
 
 
@@ -394,8 +447,8 @@ async def test_an_echoed_routing_key_is_not_repeated(
         sender.send(item("pagerduty_events.resolve", dedup_key="k"), {}), server.routing_key
     )
 
-    assert str(error).startswith("PagerDuty's Events API failed: 500 Internal Server Error: ")
-    assert "***" in str(error) and error.retryable
+    assert str(error) == "PagerDuty's Events API failed: 500 Internal Server Error: no ***"
+    assert error.retryable
 
 
 @pytest.mark.parametrize("events", [False, True], ids=["rest", "events"])
@@ -422,8 +475,8 @@ async def test_an_outage_is_worth_retrying(
 
     error = await failure(send_one(server, client, events, opened.id))
 
-    assert error.retryable and not error.maybe_delivered
-    assert " failed: 500 Internal Server Error" in str(error)
+    assert error.retryable and not error.maybe_delivered and error.status == 500
+    assert str(error).endswith(" failed: 500 Internal Server Error")  # its words only repeat the status
 
 
 @pytest.mark.parametrize("events", [False, True], ids=["rest", "events"])

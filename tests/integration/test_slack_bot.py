@@ -251,14 +251,23 @@ async def test_a_refused_token_is_one_line_without_the_token(
     assert "xoxb-" not in caplog.text and "xoxb-" not in repr(bot)
 
 
-@pytest.mark.parametrize("token", ["", "xoxb-1234\n", "xoxb-12 34", "xoxb-\u00e91234"])
-async def test_an_unusable_token_is_refused_before_sending(
+@pytest.mark.parametrize("token", ["", "xoxb-1234\n", "xoxb-12\r\n34", "xoxb-\u00e91234"])
+async def test_a_token_no_header_can_carry_is_refused_before_sending(
     slack: SlackApiServer, client: httpx.AsyncClient, token: str
 ) -> None:
     error = await failure(SlackBot(client, slack.api_url, Secret(token)), post_item())
 
-    assert str(error) == "Slack: the bot token is empty or not one word of ASCII"
-    assert not error.retryable and slack.received == []
+    assert str(error) == "Slack: the token is not usable in an HTTP header (not one word of ASCII?)"
+    assert not error.retryable and not error.maybe_delivered and slack.received == []
+
+
+async def test_a_token_with_a_space_is_slacks_to_refuse(
+    slack: SlackApiServer, client: httpx.AsyncClient
+) -> None:
+    error = await failure(SlackBot(client, slack.api_url, Secret("xoxb-12 34")), post_item())
+
+    assert str(error) == "Slack refused the bot token (invalid_auth)"
+    assert not error.retryable
 
 
 async def test_no_token_is_not_authed(slack: SlackApiServer, client: httpx.AsyncClient) -> None:

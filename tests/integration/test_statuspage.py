@@ -224,7 +224,7 @@ async def test_a_refused_key_is_one_line_that_never_shows_it(
     error = await failure(sender_for(statuspage, client, wrong_key), create())
 
     assert str(error) == "Statuspage refused the API key (401 Unauthorized)"
-    assert not error.retryable and not error.maybe_delivered
+    assert not error.retryable and not error.maybe_delivered and error.status == 401
     shown = "".join(traceback.format_exception(error))
     assert wrong_key not in shown and wrong_key not in caplog.text
     assert statuspage.incidents == {}
@@ -269,7 +269,7 @@ async def test_an_unknown_incident_is_named(statuspage: StatuspageServer, sender
     error = await failure(sender, update(first, "resolved", "Done."), receipts)
 
     assert str(error) == f"Statuspage has no incident gone0000000a on page {statuspage.page_id}"
-    assert not error.retryable
+    assert not error.retryable and error.status == 404
 
 
 async def test_an_empty_name_is_refused_with_statuspages_reason(
@@ -331,6 +331,7 @@ async def test_a_rate_limit_says_when_to_retry(
 
     assert str(error) == f"Statuspage is rate limiting ({status}); retry after 30 s"
     assert (error.retryable, error.retry_after, error.maybe_delivered) == (True, 30.0, False)
+    assert error.status == code
     await sender.send(create(), {})  # and the next try goes through
     assert len(statuspage.incidents) == 1
 

@@ -1,13 +1,16 @@
-"""Which PagerDuty incident is an alert's, and the dedup keys Alertmanager's PagerDuty receiver sends."""
+"""Which PagerDuty incident is an alert's, the dedup keys Alertmanager's PagerDuty receiver sends, and the
+reason PagerDuty's error bodies give."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
-from modulo_watch.outbound.pagerduty import OnCall, PagerDutyIncident, next_oncall
+from modulo_watch.outbound.pagerduty import OnCall, PagerDutyIncident, next_oncall, reason_of
 from modulo_watch.outbound.pagerduty_events import dedup_keys, incident_for_alert, label_set
 
 LABELS = {"alertname": "HighErrorRate", "service": "payments", "severity": "page"}
@@ -121,3 +124,30 @@ def test_next_oncall_skips_to_the_next_level_present() -> None:
     assert next_oncall(levels, 0) == levels[0]
     assert next_oncall(levels, 3) is None
     assert next_oncall([], 1) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "said"),
+    [
+        (400, {"error": {"message": "Invalid Input Provided", "code": 2001, "errors": ["A", "B"]}}, "A; B"),
+        (400, {"error": {"message": "Invalid Input Provided", "errors": [7]}}, "Invalid Input Provided"),
+        (
+            400,
+            {"status": "invalid event", "message": "Event object is invalid", "errors": ["Bad key"]},
+            "Bad key",
+        ),
+        (
+            429,
+            {"status": "throttle event", "message": "Requests for this service are arriving too quickly"},
+            "Requests for this service are arriving too quickly",
+        ),
+        (404, {"error": {"message": "Not Found", "code": 2100}}, ""),  # the status says it already
+        (400, {"error": "what"}, '{"error": "what"}'),
+        (502, "<html>Bad gateway</html>", '"<html>Bad gateway</html>"'),
+        (400, {"error": {"errors": ["key sekrit-123 unknown\n\x1b[2J"]}}, "key *** unknown [2J"),
+    ],
+)
+def test_the_reason_in_an_error_body(status: int, body: object, said: str) -> None:
+    response = httpx.Response(status)
+
+    assert reason_of(response, json.dumps(body).encode(), ["sekrit-123"]) == said

@@ -116,7 +116,7 @@ async def test_resolving_sets_the_components_operational() -> None:
 async def test_the_forms_of_a_422(document: object, said: str) -> None:
     error = await error_of(answering(422, document))
 
-    assert str(error) == f"Statuspage refused the change: {said}"
+    assert str(error) == f"Statuspage refused the change: {said}" and error.status == 422
 
 
 async def test_a_422_without_words() -> None:
@@ -129,7 +129,7 @@ async def test_a_forbidden_key_names_the_page() -> None:
     error = await error_of(answering(403, {"error": f"Key {KEY} lacks the incident manager role"}))
 
     assert str(error) == "Statuspage: the API key may not change page page01 (403 Forbidden)"
-    assert not error.retryable
+    assert not error.retryable and error.status == 403
 
 
 async def test_a_hostile_page_id_is_shown_printable() -> None:
