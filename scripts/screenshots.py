@@ -29,7 +29,10 @@ from modulo_watch.config import (
     Settings,
 )
 from modulo_watch.incident.journal import IncidentJournal
+from modulo_watch.outbound.outbox import Delivery
 from modulo_watch.tui.app import WarRoomApp
+from modulo_watch.tui.screens.comms import CommsScreen
+from modulo_watch.tui.screens.confirm import ConfirmScreen
 from modulo_watch.tui.screens.pg_backend import BackendScreen
 
 START = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
@@ -70,6 +73,8 @@ VIEW_KEYS = {
     "latency": ("4", "t", "t", "v"),  # latency and request rate over 6 h
     "responder": ("6", "z"),  # the open incident's panel, zoomed: clocks, next step, checklists
     "message": ("n",),  # the INCIDENT ALERT, filled in, in its editor
+    "outbox": ("6", "o"),  # after the INCIDENT ALERT went to every destination of the drill outbox
+    "pagerduty": ("6", "P"),  # the PagerDuty incidents behind the firing alerts (the drill's)
 }
 # The lock chain of db-connections at its worst, before the blocker is terminated.
 LOCK_CHAIN_MINUTE = 6.0
@@ -111,6 +116,8 @@ async def render(
             )
             await wait_for(pilot, lambda: all(app.shows_data_of(s) for s in SourceName), scenario)
             await wait_for(pilot, lambda: app.runbook is not None, scenario)
+            if view == "outbox":
+                await send_the_alert(pilot, app, scenario)
             if view:
                 await pilot.press(*VIEW_KEYS[view])
                 await wait_for(pilot, partial(detail_read, app), scenario)
@@ -119,6 +126,18 @@ async def render(
             name = f"{scenario}{suffix}-{size[0]}x{size[1]}.svg"
             app.save_screenshot(name, path=str(out))
     return out / name
+
+
+async def send_the_alert(pilot: Pilot[int], app: WarRoomApp, scenario: str) -> None:
+    """``n``, ctrl+o, ``y``: the INCIDENT ALERT to every destination, delivered to the drill outbox."""
+    await wait_for(pilot, lambda: app.dispatcher is not None, scenario)
+    await pilot.press("n")
+    await wait_for(pilot, lambda: isinstance(app.screen, CommsScreen), scenario)
+    await pilot.press("ctrl+o")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), scenario)
+    await pilot.press("y")
+    sent = partial(app.outbox_of, app.incident)
+    await wait_for(pilot, lambda: bool(sent()) and all(t.state is Delivery.SENT for t in sent()), scenario)
 
 
 def detail_read(app: WarRoomApp) -> bool:
@@ -155,7 +174,7 @@ async def main() -> None:
         print(await render("db-connections", LOCK_CHAIN_MINUTE, SIZES[1], args.out, False, view))
     for view in ("alerts", "alert", "latency"):
         print(await render("bad-deploy", MOMENTS["bad-deploy"], SIZES[1], args.out, declare=False, view=view))
-    for view in ("responder", "message"):
+    for view in ("responder", "message", "outbox", "pagerduty"):
         print(await render("bad-deploy", MOMENTS["bad-deploy"], SIZES[1], args.out, declare=True, view=view))
 
 

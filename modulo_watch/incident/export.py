@@ -30,6 +30,10 @@ KIND_LABELS = {
     "escalated": "escalated",
     "evidence_captured": "evidence",
     "action": "action",
+    "outbox_queued": "outbox",
+    "outbox_attempt": "outbox",
+    "outbox_sent": "outbox",
+    "outbox_failed": "outbox",
 }
 # What can open emphasis, code, links, HTML, entities, strikethrough, table cells or a heading's closing #s.
 # Line-start markers (-, +, 1.) are safe: outside text never starts a line here.
@@ -43,8 +47,9 @@ class Row:
     text: str  # raw: sanitize before display
 
 
-def describe(entry: dict[str, Any]) -> str:
-    """What one entry says, in words, from its raw fields."""
+def describe(entry: dict[str, Any], outbox_labels: dict[str, str] | None = None) -> str:
+    """What one entry says, in words, from its raw fields; an outbox entry names its destination by the
+    label it was queued with (``outbox_labels``: item id -> label)."""
     kind = entry["kind"]
 
     def field(name: str) -> str:
@@ -69,10 +74,24 @@ def describe(entry: dict[str, Any]) -> str:
         return f"{text} ({field('detail')})" if entry.get("detail") else text
     if kind == "action":
         return f"{field('action')} {field('target')}: {field('outcome')}"
+    if kind.startswith("outbox_"):
+        return _outbox(entry, (outbox_labels or {}).get(field("id"), field("label") or field("id")))
     if kind in KIND_LABELS:
         return ""
     extra = {key: value for key, value in entry.items() if key not in ("at", "kind")}
     return json.dumps(extra, sort_keys=True) if extra else ""
+
+
+def _outbox(entry: dict[str, Any], label: str) -> str:
+    kind = entry["kind"]
+    if kind == "outbox_queued":
+        return f"queued for {label}"
+    if kind == "outbox_attempt":
+        return f"sending to {label} (attempt {entry.get('attempt', '?')})"
+    if kind == "outbox_sent":
+        return f"delivered to {label}"
+    retry = f"; retrying at {entry['retry_at']}" if entry.get("retry_at") else "; waits for a person"
+    return f"not delivered to {label}: {entry.get('error', '')}{retry}"
 
 
 def _with_reason(text: str, reason: str) -> str:
@@ -80,8 +99,13 @@ def _with_reason(text: str, reason: str) -> str:
 
 
 def rows(timeline: Timeline) -> list[Row]:
+    labels = {
+        str(entry.get("id")): str(entry.get("label", ""))
+        for entry in timeline.entries
+        if entry["kind"] == "outbox_queued"
+    }
     return [
-        Row(entry_time(entry), KIND_LABELS.get(entry["kind"], entry["kind"]), describe(entry))
+        Row(entry_time(entry), KIND_LABELS.get(entry["kind"], entry["kind"]), describe(entry, labels))
         for entry in timeline.entries
     ]
 

@@ -133,6 +133,8 @@ class WarRoomApp(CommsApp):
         self.palette = Palette.from_theme(self.theme_variables)
         self.resume_incident()
         self.evidence_changed()
+        for warning in self.settings.warnings:  # a token file others can read: said, not fatal
+            self.notify(warning, title="Config", severity="warning", timeout=30, markup=False)
         # Textual leaves SIGHUP (a dropped SSH connection) at its default, which ends the process on the spot.
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
         self.sources.hub.subscribe(self._source_changed)
@@ -146,6 +148,7 @@ class WarRoomApp(CommsApp):
         # Collectors start after the first frame, so a slow source can never hold it back.
         self.call_after_refresh(self._start_collectors)
         self.call_after_refresh(self.load_runbook)
+        self.call_after_refresh(self.start_outbox)
 
     async def on_unmount(self) -> None:
         gc.unfreeze()  # what was frozen at start is garbage now, in a process that goes on (the tests)

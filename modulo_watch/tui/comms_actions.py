@@ -1,4 +1,5 @@
-"""Sending the incident's messages (the clipboard through OSC 52, a Slack webhook), and its postmortem."""
+"""Sending the incident's messages (the clipboard through OSC 52, or the outbox to Slack, the status page,
+a webhook), and its postmortem."""
 
 from __future__ import annotations
 
@@ -12,39 +13,35 @@ from textual import work
 from modulo_watch.incident.incident import Incident
 from modulo_watch.incident.journal import load
 from modulo_watch.tui.clipboard import CLIPBOARD_FALLBACK_HINT, copy_to_clipboard
-from modulo_watch.tui.incident_actions import IncidentApp
-from modulo_watch.tui.pg_actions import ACTIONS_OFF
-from modulo_watch.tui.screens.comms import CommsScreen, Destination, TextViewScreen
+from modulo_watch.tui.pagerduty_actions import PagerDutyApp
+from modulo_watch.tui.screens.comms import CommsScreen, Outgoing, TextViewScreen
 from modulo_watch.tui.screens.confirm import ConfirmScreen
 from modulo_watch.widgets.safe_text import clean, inert
 
 
-class CommsApp(IncidentApp):
+class CommsApp(PagerDutyApp):
     """Adds the keys that take the incident's words out of the war room: ``n`` and ``x``."""
 
     @property
     def current_incident(self) -> Incident | None:
         return self.incident or self.resolved_incident
 
-    def _webhook_label(self) -> str | None:
-        """The webhook as the responder may see it (never its secret path), when posting is allowed."""
-        from modulo_watch.outbound.webhook import webhook_host  # httpx: not needed for the first frame
-
-        url = self.settings.slack.webhook_url
-        if url is None or self.drill:
-            return None
-        return f"Slack webhook at {webhook_host(url)}"
-
     @work(group="notify")
     async def action_send_update(self) -> None:
+        from modulo_watch.outbound.routes import default_status, destinations
+
         incident = self.current_incident
         if incident is None:
             return
         name, text = self.message_for(incident, self.sources.clock.now())
-        outgoing = await self.push_screen_wait(CommsScreen(name, text, self._webhook_label()))
+        outbox = self.outbox_of(incident)
+        screen = CommsScreen(
+            name, text, destinations(incident, self.settings, self.drill), default_status(incident, outbox)
+        )
+        outgoing = await self.push_screen_wait(screen)
         if outgoing is None:
             return
-        if outgoing.destination is Destination.CLIPBOARD:
+        if outgoing.copy:
             copy_to_clipboard(self, outgoing.text)
             if self.record_update(incident, "clipboard", outgoing.text, name):
                 note = (
@@ -53,37 +50,40 @@ class CommsApp(IncidentApp):
                 )
                 await self.push_screen_wait(TextViewScreen(note, outgoing.text))
             return
-        await self._post(incident, name, outgoing.text)
+        await self._send(incident, name, outgoing)
 
-    async def _post(self, incident: Incident, name: str, text: str) -> None:
-        from modulo_watch.outbound.webhook import (
-            WebhookError,
-            post_webhook,
-            slack_text,
-            webhook_client,
-            webhook_host,
-        )
+    async def _send(self, incident: Incident, name: str, outgoing: Outgoing) -> None:
+        """Confirm the exact text and destinations, then queue it: the outbox delivers, retries and shows."""
+        from modulo_watch.outbound.routes import plan
 
-        url = self.settings.slack.webhook_url
-        if url is None:
+        if not self.can_send():
             return
-        if not self.sources.actions_enabled:
-            self.notify(ACTIONS_OFF, title="Read-only", severity="warning", timeout=10, markup=False)
-            return
-        host = webhook_host(url)
-        question = Text.assemble(
-            "Post this to the Slack webhook at ", (host, "bold"), "?\n\n", inert(text, single_line=False)
+        labels = [d.label for d in outgoing.destinations]
+        if outgoing.status and any("Statuspage" in label for label in labels):
+            labels = [f"{label}: {outgoing.status}" if label == "Statuspage" else label for label in labels]
+        drill = " (the drill outbox: nothing leaves this machine)" if self.drill else ""
+        question = Text("\n").join(
+            [
+                Text.assemble("Send this ", inert(name, "bold"), f"{drill} to:"),
+                *(inert(f"  • {label}") for label in labels),
+                Text(),
+                inert(outgoing.text, single_line=False),
+            ]
         )
         if not await self.push_screen_wait(ConfirmScreen(question)):
             return
-        try:
-            async with webhook_client() as client:
-                await post_webhook(client, url, slack_text(text))
-        except WebhookError as exc:
-            self.notify(clean(str(exc)), title="Not posted", severity="error", timeout=20, markup=False)
-            return
-        if self.record_update(incident, f"Slack webhook ({host})", text, name):
-            self.notify(f"{name} posted to the Slack webhook at {host} and recorded", markup=False)
+        outbox = self.outbox_of(incident)
+        queued: list[str] = []
+        for planned in plan(
+            incident, outgoing.destinations, outgoing.text, outgoing.status, outbox, self.settings
+        ):
+            after = queued[planned.after] if isinstance(planned.after, int) else planned.after
+            item = self.enqueue_outgoing(incident, planned.kind, planned.label, planned.payload, after)
+            if item is None:
+                return
+            queued.append(item.id)
+        if self.record_update(incident, ", ".join(labels), outgoing.text, name):
+            self.notify(f"{name} queued for {', '.join(labels)}; o shows each delivery", markup=False)
 
     @work(group="postmortem")
     async def action_postmortem(self) -> None:

@@ -26,13 +26,22 @@ from modulo_watch.incident.assess import (
     suggest_severity,
 )
 from modulo_watch.incident.checklists import CheckedItem, Phase, blockers, check, find_checklist
-from modulo_watch.incident.clocks import UPDATE_EVERY, clocks, escalate_after, next_contact
+from modulo_watch.incident.clocks import (
+    UPDATE_EVERY,
+    OnCallPerson,
+    clocks,
+    escalate_after,
+    next_contact,
+    next_oncall_person,
+    person_text,
+)
 from modulo_watch.incident.comms import TemplateValues, fill, find_template
 from modulo_watch.incident.export import duration, duration_text
 from modulo_watch.incident.guide import GuideStep, Target, guide
 from modulo_watch.incident.incident import Incident
 from modulo_watch.incident.journal import IncidentJournal, JournalError, Timeline
 from modulo_watch.incident.runbook_model import Entry, Runbook, RunbookError
+from modulo_watch.outbound.outbox import Tracked
 from modulo_watch.tui.panes.responder import ItemToggled, ResponderPanel
 from modulo_watch.tui.panes.responder_view import ResponderView, overdue_clocks
 from modulo_watch.tui.screens.confirm import ConfirmScreen
@@ -183,7 +192,7 @@ class IncidentApp(App[int]):
         if incident is None:
             panel.show(None, now)
             return
-        found = clocks(incident, now, self.runbook) if incident.is_open else ()
+        found = clocks(incident, now, self.runbook, self.oncall_now()) if incident.is_open else ()
         overdue = overdue_clocks(found, now)
         for name in sorted(overdue - self._overdue):
             self._announce_overdue(name)
@@ -196,8 +205,13 @@ class IncidentApp(App[int]):
             self._steps,
             resolved=not incident.is_open,
             drill=self.drill,
+            outbox=self.outbox_of(incident),
         )
         panel.show(view, now, overdue=bool(overdue))
+
+    def outbox_of(self, incident: Incident | None) -> tuple[Tracked, ...]:
+        """The incident's outgoing messages and calls; the outbox (``OutboxApp``) fills it in."""
+        return ()
 
     def _announce_overdue(self, clock: str) -> None:
         if self.settings.ui.bell:
@@ -289,7 +303,8 @@ class IncidentApp(App[int]):
             return
         now = self.sources.clock.now()
         contact = next_contact(incident, self.runbook)
-        to = contact.name if contact else "the next escalation level"
+        person = next_oncall_person(incident, self.oncall_now())  # PagerDuty's, when its levels are known
+        to = contact.name if contact else person_text(person) if person else "the next escalation level"
         limit = escalate_after(incident.severity, self.runbook)
         overdue = limit is not None and now - (incident.last_escalation_at or incident.started_at) >= limit
         reason = (
@@ -297,7 +312,8 @@ class IncidentApp(App[int]):
             if overdue and limit
             else ""
         )
-        if not await self.push_screen_wait(ConfirmScreen(self._escalation_question(incident, to, contact))):
+        question = self._escalation_question(incident, to, contact, person)
+        if not await self.push_screen_wait(ConfirmScreen(question)):
             return
         try:
             self.incident = self.journal.escalate(incident, now, to, reason or "by the responder")
@@ -307,9 +323,13 @@ class IncidentApp(App[int]):
         self.notify(f"Escalated to {clean(to)}, saved; the escalation clock restarts", markup=False)
         self.incident_changed()
 
-    def _escalation_question(self, incident: Incident, to: str, contact: Entry | None) -> Text:
+    def _escalation_question(
+        self, incident: Incident, to: str, contact: Entry | None, person: OnCallPerson | None = None
+    ) -> Text:
         lines = [Text.assemble("Escalate ", (incident.id, "bold"), " to ", inert(to, "bold"), "?")]
-        if contact is not None and contact.value:
+        if person is not None and contact is not None:  # the same name the escalation clock shows
+            lines.append(inert(f"On call: {person_text(person)}", single_line=False))
+        elif contact is not None and contact.value:
             lines.append(inert(f"Contact: {contact.value}", single_line=False))
         steps = self.runbook.escalation.steps if self.runbook else ()
         if steps:
@@ -317,6 +337,10 @@ class IncidentApp(App[int]):
             lines += [inert(f"{number}. {step}", single_line=False) for number, step in enumerate(steps, 1)]
         lines.append(Text("\nThe escalation is recorded on the timeline."))
         return Text("\n").join(lines)
+
+    def oncall_now(self) -> tuple[OnCallPerson, ...]:
+        """PagerDuty's on-call levels, for the escalation clock and question; ``PagerDutyApp`` reads them."""
+        return ()
 
     @on(ItemToggled)
     def _tick_by_hand(self, event: ItemToggled) -> None:

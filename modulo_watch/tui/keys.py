@@ -180,6 +180,20 @@ RESPONDER_KEYS: tuple[KeySpec, ...] = (
     KeySpec(
         "responder-links", "l", "app.links", "Links", "responder: the runbook's tools and Grafana dashboards"
     ),
+    KeySpec(
+        "responder-outbox",
+        "o",
+        "app.outbox",
+        "Outbox",
+        "responder: every message and call sent, queued or failed, and retrying one",
+    ),
+    KeySpec(
+        "responder-pagerduty",
+        "P",
+        "app.pagerduty",
+        "PagerDuty",
+        "responder: the PagerDuty incidents behind the alerts; acknowledge or resolve them",
+    ),
 )
 
 # Keys of the guided steps screen (the runbook's investigation steps, each linked to its pane).

@@ -8,11 +8,16 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, ExitStack, suppress
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 
 from modulo_watch.collectors.postgres.collector import PostgresCollector
+from modulo_watch.outbound.api_http import api_client
 from tests.alertmanager_server import AlertmanagerServer, AlertmanagerUnavailable
+from tests.contract.pagerduty_server import PagerDutyServer
+from tests.contract.slack_api_server import SlackApiServer
+from tests.contract.statuspage_server import StatuspageServer
 from tests.exporter import Exporter
 from tests.integration.pg_support import Sessions, collector_for
 from tests.pg_server import PgServer, PgServerUnavailable
@@ -154,3 +159,36 @@ async def slack() -> AsyncIterator[SlackServer]:
     await server.start()
     yield server
     await server.close()
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[SlackApiServer]:
+    """Slack's Web API, for the bot token's tests."""
+    server = SlackApiServer()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def statuspage() -> AsyncIterator[StatuspageServer]:
+    server = StatuspageServer()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def pagerduty() -> AsyncIterator[PagerDutyServer]:
+    """PagerDuty's REST and Events APIs."""
+    server = PagerDutyServer()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    """The client the outbox's senders share in the app."""
+    async with api_client() as made:
+        yield made

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,17 +42,8 @@ ATTEMPTED = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # what find() is told; th
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[PagerDutyServer]:
-    made = PagerDutyServer()
-    await made.start()
-    yield made
-    await made.close()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client() as made:
-        yield made
+def server(pagerduty: PagerDutyServer) -> PagerDutyServer:
+    return pagerduty
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import traceback
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -28,17 +28,8 @@ NO_RECEIPTS: Mapping[str, Receipt] = {}
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[SlackApiServer]:
-    server = SlackApiServer()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client() as made:
-        yield made
+def slack(slack_api: SlackApiServer) -> SlackApiServer:
+    return slack_api
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import json
 import logging
 import traceback
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -28,20 +27,6 @@ from tests.hostile import HOSTILE_STRINGS
 HANG_TIMEOUT = 0.3  # seconds the client waits on the hanging server: the test's own speed, not a timing
 NAME = "Elevated error rates on checkout"
 OPENING = "We are investigating failed payments at checkout."
-
-
-@pytest.fixture
-async def statuspage() -> AsyncIterator[StatuspageServer]:
-    server = StatuspageServer()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client() as made:
-        yield made
 
 
 @pytest.fixture

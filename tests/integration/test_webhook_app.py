@@ -9,6 +9,7 @@ from pathlib import Path
 from modulo_watch.collectors.sources import live_sources
 from modulo_watch.config import ActionsSettings, Settings, SlackSettings
 from modulo_watch.incident.journal import load
+from modulo_watch.outbound.outbox import Delivery
 from modulo_watch.tui.app import WarRoomApp
 from modulo_watch.tui.screens.comms import CommsScreen
 from modulo_watch.tui.screens.confirm import ConfirmScreen
@@ -66,10 +67,10 @@ async def test_an_update_is_posted_after_confirmation_and_recorded(
     update = next(
         entry for entry in load(tmp_path / f"{incident.id}.jsonl").entries if entry["kind"] == "update_sent"
     )
-    assert update["audience"] == f"Slack webhook ({slack.host})" and update["template"] == "INCIDENT ALERT"
+    assert update["audience"] == f"Slack webhook at {slack.host}" and update["template"] == "INCIDENT ALERT"
 
 
-async def test_a_refused_post_is_said_and_not_recorded(tmp_path: Path, slack: SlackServer) -> None:
+async def test_a_refused_post_is_said_and_kept_for_a_person(tmp_path: Path, slack: SlackServer) -> None:
     slack.answer = Answer(403, b"invalid_token")
     app = war_room(tmp_path, slack)
     async with app.run_test(size=SIZE) as pilot:
@@ -80,7 +81,10 @@ async def test_a_refused_post_is_said_and_not_recorded(tmp_path: Path, slack: Sl
         await wait_until(
             pilot, lambda: any("invalid_token" in str(n.message) for n in app._notifications), "why"
         )
-        assert app.incident is not None and app.incident.last_update_at is None
+        (failed,) = app.outbox_of(app.incident)
+        assert failed.state is Delivery.FAILED and "403 Forbidden: invalid_token" in failed.error
+        panel = str(app.query_one("#responder-body").render())
+        assert "✗ Slack webhook at" in panel and "invalid_token" in panel
 
 
 async def test_with_actions_off_nothing_is_posted(tmp_path: Path, slack: SlackServer) -> None:

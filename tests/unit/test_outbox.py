@@ -10,7 +10,9 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -136,6 +138,11 @@ async def test_a_rate_limit_holds_its_lane_until_retry_after_and_keeps_the_order
     assert [item_id for item_id, _ in statuspage.sent] == [first.id, first.id, second.id]
 
 
+def _failed_after(run: Run, item: OutboxItem, attempts: int) -> bool:
+    tracked = run.state(item)
+    return tracked.attempts == attempts and tracked.retry_at is not None
+
+
 async def test_backoff_doubles_from_two_seconds(tmp_path: Path) -> None:
     clock = Clock()
     outage = DeliveryError("Statuspage failed: 503", retryable=True)
@@ -144,9 +151,7 @@ async def test_backoff_doubles_from_two_seconds(tmp_path: Path) -> None:
     async with running(tmp_path, {"statuspage": statuspage}, clock) as run:
         item = run.dispatcher.enqueue("INC-1", "statuspage.create", "Statuspage", {})
         for attempt in (1, 2, 3):
-            await run.until(
-                lambda n=attempt: run.state(item).attempts == n and run.state(item).retry_at is not None
-            )  # type: ignore[misc]
+            await run.until(partial(_failed_after, run, item, attempt))
             retry_at = run.state(item).retry_at
             assert retry_at is not None
             waits.append((retry_at - clock.now).total_seconds())
@@ -154,10 +159,6 @@ async def test_backoff_doubles_from_two_seconds(tmp_path: Path) -> None:
             run.dispatcher.wake()
         await run.until_state(item, Delivery.SENT)
     assert waits == [2.0, 4.0, 8.0]
-
-
-def _failed_attempts(tracked: Tracked) -> int:
-    return tracked.attempts if tracked.retry_at is not None else 0
 
 
 async def test_one_lane_down_does_not_hold_another(tmp_path: Path) -> None:
@@ -306,7 +307,7 @@ def test_nothing_is_queued_when_the_journal_cannot_be_written(tmp_path: Path) ->
 
 def test_replay_skips_foreign_and_damaged_entries() -> None:
     at = START.isoformat()
-    entries = [
+    entries: list[dict[str, Any]] = [
         {"at": at, "kind": "outbox_queued", "id": "ob-1", "type": "slack.post", "label": "S", "payload": {}},
         {"at": at, "kind": "outbox_queued", "id": "ob-2", "type": "no-dot", "label": "S", "payload": {}},
         {"at": at, "kind": "outbox_queued", "id": 3},
@@ -321,7 +322,7 @@ def test_replay_skips_foreign_and_damaged_entries() -> None:
 
 def test_a_late_failure_does_not_undo_a_delivery() -> None:
     at = START.isoformat()
-    entries = [
+    entries: list[dict[str, Any]] = [
         {"at": at, "kind": "outbox_queued", "id": "ob-1", "type": "slack.post", "label": "S", "payload": {}},
         {"at": at, "kind": "outbox_sent", "id": "ob-1", "receipt": {"ts": "1"}},
         {"at": at, "kind": "outbox_failed", "id": "ob-1", "error": "x", "retry_at": None},

@@ -437,3 +437,21 @@ def test_it_loads_without_textual_or_rich() -> None:
     loaded = set(result.stdout.split())
     assert "textual" not in loaded and "rich" not in loaded
     assert not any(name.startswith(("modulo_watch.tui", "modulo_watch.widgets")) for name in loaded)
+
+
+def test_the_outbox_on_the_timeline_names_each_destination(tmp_path: Path, runbook: Runbook) -> None:
+    journal = IncidentJournal(tmp_path)
+    incident = journal.declare("Checkout failing", "P1", EPOCH)
+    queued = {"id": "ob-1", "incident": incident.id, "type": "slack.post", "label": "Slack #incidents"}
+    journal.record_outbox(incident.id, at(1), "outbox_queued", {**queued, "payload": {"text": "x"}})
+    journal.record_outbox(incident.id, at(1), "outbox_attempt", {"id": "ob-1", "attempt": 1})
+    failed = {"id": "ob-1", "error": "Slack failed: 503", "retry_at": at(2).isoformat()}
+    journal.record_outbox(incident.id, at(1), "outbox_failed", failed)
+    journal.record_outbox(incident.id, at(2), "outbox_sent", {"id": "ob-1", "receipt": {"ts": "1.0"}})
+    lines = section(draft(tmp_path, incident, runbook), "Timeline")
+    assert [line.split("**", 2)[2].strip().replace("\\#", "#") for line in lines[1:]] == [
+        "queued for Slack #incidents",
+        "sending to Slack #incidents (attempt 1)",
+        f"not delivered to Slack #incidents: Slack failed: 503; retrying at {at(2).isoformat()}",
+        "delivered to Slack #incidents",
+    ]

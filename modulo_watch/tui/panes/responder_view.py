@@ -17,6 +17,7 @@ from modulo_watch.incident.checklists import CheckedItem, Phase
 from modulo_watch.incident.clocks import IncidentClock
 from modulo_watch.incident.guide import GuideStep
 from modulo_watch.incident.incident import SEVERITY_GUIDE, Incident
+from modulo_watch.outbound.outbox import Delivery, Tracked, summary
 from modulo_watch.widgets.badges import Palette, format_duration
 from modulo_watch.widgets.safe_text import clean, inert
 
@@ -32,6 +33,7 @@ class ResponderView:
     steps: tuple[GuideStep, ...] = ()
     resolved: bool = False  # the incident just resolved: what is left is communication and the postmortem
     drill: bool = False
+    outbox: tuple[Tracked, ...] = ()  # its outgoing messages and calls, oldest first
 
 
 @dataclass(slots=True)
@@ -156,6 +158,50 @@ def checklist_lines(
         item_lines(out, item, cursor == len(out.items) - 1, palette)
 
 
+OUTBOX_SHOWN = 3  # the newest deliveries in the panel; o lists them all
+
+
+def delivery_mark(state: Delivery, palette: Palette) -> tuple[str, str]:
+    """The mark and style of a delivery state, the same in the panel and the outbox screen."""
+    return {
+        Delivery.SENT: ("✓", palette.ok),
+        Delivery.SENDING: ("→", palette.accent),
+        Delivery.QUEUED: ("·", palette.muted),
+        Delivery.RETRYING: ("↻", palette.warning),
+        Delivery.UNCONFIRMED: ("?", palette.warning),
+        Delivery.FAILED: ("✗", f"bold {palette.error}"),
+    }[state]
+
+
+def delivery_state(tracked: Tracked) -> str:
+    """Where a delivery stands, in words: "sent 09:14:02", "retrying at 09:15:30: <why>"."""
+    local = "%H:%M:%S"
+    if tracked.state is Delivery.SENT and tracked.sent_at is not None:
+        where = " to the drill outbox" if "drill" in tracked.receipt else ""
+        return f"sent{where} {tracked.sent_at.astimezone():{local}}"
+    when = f" at {tracked.retry_at.astimezone():{local}}" if tracked.retry_at else ""
+    why = f": {tracked.error}" if tracked.error else ""
+    if tracked.state is Delivery.UNCONFIRMED:
+        return f"unconfirmed, checking{when}{why}"
+    if tracked.state is Delivery.RETRYING:
+        return f"retrying{when}{why}"
+    return f"{tracked.state}{why}"
+
+
+def outbox_lines(out: Lines, view: ResponderView, palette: Palette) -> None:
+    if not view.outbox:
+        return
+    out.add(
+        Text(),
+        Text.assemble(("Outbox", "bold"), (f"  {summary(view.outbox)}  o all", palette.muted)),
+    )
+    for tracked in view.outbox[-OUTBOX_SHOWN:]:
+        mark, style = delivery_mark(tracked.state, palette)
+        start = len(out.lines)
+        out.wrapped(f"{tracked.item.label}: {delivery_state(tracked)}", first=f"{mark} ", indent=2)
+        out.lines[start].stylize(style, 0, 1)
+
+
 def incident_lines(
     view: ResponderView, now: datetime, palette: Palette, cursor: int | None, width: int
 ) -> Lines:
@@ -169,11 +215,13 @@ def incident_lines(
             Text("x  export the postmortem draft", palette.muted),
             Text("i  declare a new incident", palette.muted),
         )
+        outbox_lines(out, view, palette)
         return out
     clock_lines(out, view, now, palette)
     step_lines(out, view, palette)
     checklist_lines(out, "Assessment", view.assessment, cursor, palette)
     checklist_lines(out, "Resolution", view.resolution, cursor, palette)
+    outbox_lines(out, view, palette)
     out.add(
         Text(),
         Text("a ack  n update  r resolve  x postmortem", palette.muted),

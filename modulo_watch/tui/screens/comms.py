@@ -1,9 +1,10 @@
-"""Communication: a filled template to edit, then copy or post; and the plain view of what was sent."""
+"""Communication: a filled template to edit, then copy it or send it to the checked destinations; and the
+plain view of what was sent."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import ClassVar
 
 from rich.text import Text
@@ -11,28 +12,26 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static, TextArea
+from textual.widgets import Select, SelectionList, Static, TextArea
 
+from modulo_watch.outbound.routes import STATUSPAGE_STATUSES, Destination, Route
 from modulo_watch.widgets.safe_text import clean, inert
-
-
-class Destination(StrEnum):
-    CLIPBOARD = "clipboard"
-    WEBHOOK = "webhook"
 
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     text: str
-    destination: Destination
+    copy: bool  # to the clipboard; else to ``destinations``
+    destinations: tuple[Destination, ...] = ()
+    status: str = ""  # the status page's new status, when it is among them
 
 
 class CommsScreen(ModalScreen[Outgoing | None]):
     """Dismisses with the edited text and where it goes, or None on escape."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "send('clipboard')", "Copy", id="comms-copy", priority=True),
-        Binding("ctrl+o", "send('webhook')", "Post to Slack", id="comms-post", priority=True),
+        Binding("ctrl+s", "copy", "Copy", id="comms-copy", priority=True),
+        Binding("ctrl+o", "send", "Send", id="comms-send", priority=True),
         Binding("escape", "cancel", "Cancel", id="comms-cancel"),
     ]
 
@@ -43,36 +42,67 @@ class CommsScreen(ModalScreen[Outgoing | None]):
         border: thick $accent; padding: 0 1; background: $surface;
     }
     CommsScreen TextArea { height: 12; }
+    CommsScreen SelectionList { height: auto; max-height: 6; }
+    CommsScreen Select { width: 40; }
     CommsScreen #comms-help { color: $text-muted; }
     """
 
-    def __init__(self, name: str, text: str, webhook: str | None) -> None:
-        """``webhook`` names the configured destination ("Slack webhook at hooks.slack.com"), or is None."""
+    def __init__(
+        self, name: str, text: str, destinations: Sequence[Destination] = (), status: str = "investigating"
+    ) -> None:
+        """``destinations``: where this run can send (none: copying is the only way out)."""
         super().__init__()
         self._template_name = name
         self._text = text
-        self._webhook = webhook
+        self._destinations = tuple(destinations)
+        self._status = status
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = clean(self._template_name, max_length=60)
             box.border_subtitle = "escape cancels"
             yield TextArea(self._text, soft_wrap=True, id="comms-text")
-            post = f"ctrl+o posts to the {self._webhook}" if self._webhook else "no webhook configured"
-            yield Static(inert(f"ctrl+s copies to the clipboard · {post}"), id="comms-help")
+            if self._destinations:
+                yield SelectionList[int](
+                    *((inert(d.label), index, True) for index, d in enumerate(self._destinations)),
+                    id="comms-destinations",
+                )
+            if any(d.route is Route.STATUSPAGE for d in self._destinations):
+                yield Select[str](
+                    ((f"Statuspage: {status}", status) for status in STATUSPAGE_STATUSES),
+                    value=self._status,
+                    allow_blank=False,
+                    id="comms-status",
+                )
+            yield Static(inert(self._help()), id="comms-help")
+
+    def _help(self) -> str:
+        if not self._destinations:
+            return "ctrl+s copies to the clipboard · no destination configured to send to"
+        return "ctrl+s copies · ctrl+o sends to the checked destinations (tab, space to uncheck)"
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "send" and parameters == ("webhook",):
-            return self._webhook is not None
-        return True
+        return bool(self._destinations) if action == "send" else True
 
-    def action_send(self, destination: str) -> None:
-        text = self.query_one(TextArea).text.strip()
-        if text:
-            self.dismiss(Outgoing(text, Destination(destination)))
+    def _edited(self) -> str:
+        return self.query_one(TextArea).text.strip()
+
+    def action_copy(self) -> None:
+        if text := self._edited():
+            self.dismiss(Outgoing(text, copy=True))
+
+    def action_send(self) -> None:
+        text = self._edited()
+        chosen = tuple(self._destinations[i] for i in self.query_one(SelectionList).selected)
+        if not text or not chosen:
+            self.notify("Check at least one destination", markup=False)
+            return
+        statuses = self.query(Select)
+        status = str(statuses.first().value) if statuses else ""
+        self.dismiss(Outgoing(text, copy=False, destinations=chosen, status=status))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
