@@ -7,6 +7,10 @@ rebind by id in the config: ``[ui.keymap] maximize = "f11"``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.binding import Binding
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +213,44 @@ STEPS_KEYS: tuple[KeySpec, ...] = (
     ),
 )
 
+# Keys of the outbox screen (every message and call of the incident, and where its delivery stands).
+OUTBOX_KEYS: tuple[KeySpec, ...] = (
+    KeySpec("outbox-close", "escape,q", "close", "Back", "outbox: back to the war room"),
+    KeySpec(
+        "outbox-view", "enter", "view", "View", "outbox: the message, its payload and receipt", priority=True
+    ),
+    KeySpec("outbox-retry", "R", "retry", "Send again", "outbox: send a failed or waiting item again now"),
+)
+
+# Keys of the PagerDuty screen (the incidents behind the firing alerts).
+PAGERDUTY_KEYS: tuple[KeySpec, ...] = (
+    KeySpec(
+        "pagerduty-acknowledge",
+        "a",
+        "act('acknowledge')",
+        "Acknowledge",
+        "pagerduty: acknowledge the selected alert's incident (asks first)",
+    ),
+    KeySpec(
+        "pagerduty-resolve",
+        "r",
+        "act('resolve')",
+        "Resolve",
+        "pagerduty: resolve the selected alert's incident (asks first)",
+    ),
+    KeySpec("pagerduty-close", "escape,q", "close", "Back", "pagerduty: back to the war room"),
+)
+
+
+def bindings(specs: tuple[KeySpec, ...]) -> list[Binding]:
+    """Textual bindings of ``specs``, rebindable by their ids."""
+    from textual.binding import Binding  # this module stays free of Textual for the CLI
+
+    return [
+        Binding(spec.keys, spec.action, spec.description, show=spec.show, priority=spec.priority, id=spec.id)
+        for spec in specs
+    ]
+
 
 def binding_ids() -> frozenset[str]:
     keys = (
@@ -223,6 +265,8 @@ def binding_ids() -> frozenset[str]:
         *ALERT_KEYS,
         *ALERT_DETAIL_KEYS,
         *STEPS_KEYS,
+        *OUTBOX_KEYS,
+        *PAGERDUTY_KEYS,
         *RESPONDER_KEYS,
     )
     return frozenset(spec.id for spec in keys)

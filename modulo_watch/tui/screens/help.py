@@ -17,6 +17,8 @@ from modulo_watch.tui.keys import (
     ERROR_RATE_KEYS,
     EVENT_KEYS,
     GLOBAL_KEYS,
+    OUTBOX_KEYS,
+    PAGERDUTY_KEYS,
     POD_DETAIL_KEYS,
     POD_KEYS,
     POSTGRES_KEYS,
@@ -48,6 +50,8 @@ def key_table(bindings: dict[str, str]) -> Table:
         ROLLOUT_KEYS,
         POSTGRES_KEYS,
         ALERT_KEYS,
+        OUTBOX_KEYS,
+        PAGERDUTY_KEYS,
     )
     for spec in (spec for group in groups for spec in group):
         table.add_row(bindings.get(spec.id, spec.keys), spec.help, spec.id)

@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from modulo_watch.incident.incident import Incident
 from modulo_watch.outbound.outbox import Delivery, Tracked, summary
+from modulo_watch.tui.keys import OUTBOX_KEYS, bindings
 from modulo_watch.tui.panes.responder_view import delivery_mark, delivery_state
 from modulo_watch.tui.screens.comms import TextViewScreen
 from modulo_watch.tui.screens.confirm import ConfirmScreen
@@ -26,11 +27,7 @@ _PREVIEW = 70  # characters of a message's first line in its row
 
 
 class OutboxScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Back", id="outbox-close"),
-        Binding("enter", "view", "View", id="outbox-view", priority=True),
-        Binding("R", "retry", "Send again", id="outbox-retry"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(OUTBOX_KEYS))
 
     DEFAULT_CSS = """
     OutboxScreen { align: center middle; }

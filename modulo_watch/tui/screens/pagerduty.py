@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from modulo_watch.collectors.models import Alert, AlertSnapshot, AlertState, severity_level
 from modulo_watch.outbound.pagerduty import OnCall, PagerDutyIncident
 from modulo_watch.outbound.pagerduty_events import alertmanager_dedup_key, incident_for_alert, label_set
+from modulo_watch.tui.keys import PAGERDUTY_KEYS, bindings
 from modulo_watch.widgets.safe_text import clean, inert
 
 __all__ = [
@@ -291,11 +292,7 @@ class PagerDutyScreen(ModalScreen[None]):
     """The rows, a status line (reading, an error, what is on call); ``a``/``r`` hand the selected row and
     the operation to ``act`` (the app confirms and queues)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "act('acknowledge')", "Acknowledge", id="pagerduty-acknowledge"),
-        Binding("r", "act('resolve')", "Resolve", id="pagerduty-resolve"),
-        Binding("escape,q", "close", "Back", id="pagerduty-close"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(PAGERDUTY_KEYS))
 
     DEFAULT_CSS = """
     PagerDutyScreen { align: center middle; }

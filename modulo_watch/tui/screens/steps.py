@@ -13,14 +13,14 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from modulo_watch.incident.guide import GuideStep, Target
-from modulo_watch.tui.keys import STEPS_KEYS
+from modulo_watch.tui.keys import STEPS_KEYS, bindings
 from modulo_watch.widgets.badges import Palette
 from modulo_watch.widgets.safe_text import inert
 
@@ -79,10 +79,7 @@ def step_detail(step: GuideStep, palette: Palette, *, chosen: bool = False) -> T
 class StepsScreen(ModalScreen[Target | None]):
     """Dismisses with the chosen step's target, or None on escape."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(spec.keys, spec.action, spec.description, show=spec.show, priority=spec.priority, id=spec.id)
-        for spec in STEPS_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(STEPS_KEYS))
 
     DEFAULT_CSS = """
     StepsScreen { align: center middle; }
