@@ -78,7 +78,10 @@ class CommsScreen(ModalScreen[Outgoing | None]):
 
     def _help(self) -> str:
         if not self._destinations:
-            return "ctrl+s copies to the clipboard · no destination configured to send to"
+            return (
+                "ctrl+s copies to the clipboard · to send as well, configure [slack] bot_token_file or"
+                " webhook_url, or [statuspage] (see the README)"
+            )
         return "ctrl+s copies · ctrl+o sends to the checked destinations (tab, space to uncheck)"
 
     def on_mount(self) -> None:
