@@ -18,7 +18,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Grid, Horizontal
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES
@@ -49,7 +49,7 @@ from modulo_watch.tui.alert_actions import (
     unack_question,
 )
 from modulo_watch.tui.comms_actions import CommsApp
-from modulo_watch.tui.keys import GLOBAL_KEYS, KUBE_VIEWS, PANE_ORDER, unknown_keymap_ids
+from modulo_watch.tui.keys import GLOBAL_KEYS, KUBE_VIEWS, PANE_ORDER, bindings, unknown_keymap_ids
 from modulo_watch.tui.panes.alerts import (
     AcknowledgeRequested,
     AlertChosen,
@@ -95,10 +95,7 @@ INCIDENT_ACTIONS = frozenset(
 class WarRoomApp(CommsApp):
     CSS_PATH = "app.tcss"
     TITLE = "modulo-watch"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(spec.keys, spec.action, spec.description, show=spec.show, priority=spec.priority, id=spec.id)
-        for spec in GLOBAL_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(GLOBAL_KEYS))
 
     def __init__(self, settings: Settings, sources: Sources, journal: IncidentJournal) -> None:
         super().__init__(settings, sources, journal)

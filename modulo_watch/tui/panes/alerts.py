@@ -11,11 +11,11 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 
 from modulo_watch.collectors.models import Acknowledgement, Alert, AlertSnapshot, Snapshot, SourceName
-from modulo_watch.tui.keys import ALERT_KEYS
+from modulo_watch.tui.keys import ALERT_KEYS, bindings
 from modulo_watch.tui.panes.alert_rows import (
     COLUMNS,
     DEFAULT_GROUP_BY,
@@ -63,9 +63,7 @@ class UnacknowledgeRequested(Message):
 class AlertsPane(FilteredPane):
     SOURCE = SourceName.ALERTS
     TITLE = "Alerts"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(spec.keys, spec.action, spec.description, show=spec.show, id=spec.id) for spec in ALERT_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(ALERT_KEYS))
 
     def __init__(
         self,

@@ -8,13 +8,13 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.message import Message
 
 from modulo_watch.collectors.graph_view import WINDOWS, next_window, window_label
 from modulo_watch.collectors.models import HealthSnapshot, MetricsSnapshot, Snapshot, SourceName, SourceStatus
-from modulo_watch.tui.keys import ERROR_RATE_KEYS
+from modulo_watch.tui.keys import ERROR_RATE_KEYS, bindings
 from modulo_watch.tui.panes.base import SourcePane, expect
 from modulo_watch.tui.panes.evidence import Captured, error_rate_evidence
 from modulo_watch.widgets.health_strip import HealthStrip
@@ -35,10 +35,7 @@ class ErrorRatePane(SourcePane):
     SOURCE = SourceName.METRICS
     TITLE = "Error rate"
     can_focus = True
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(spec.keys, spec.action, spec.description, show=spec.show, id=spec.id)
-        for spec in ERROR_RATE_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(ERROR_RATE_KEYS))
 
     DEFAULT_CSS = """
     ErrorRatePane {

@@ -10,10 +10,10 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 
 from modulo_watch.collectors.models import EventSnapshot, KubeEvent, Snapshot, SourceName
-from modulo_watch.tui.keys import EVENT_KEYS
+from modulo_watch.tui.keys import EVENT_KEYS, bindings
 from modulo_watch.tui.panes.base import FilteredPane, PodChosen, expect
 from modulo_watch.tui.panes.evidence import Captured, event_evidence
 from modulo_watch.widgets.badges import Palette, since
@@ -71,9 +71,7 @@ class EventsPane(FilteredPane):
 
     SOURCE = SourceName.EVENTS
     TITLE = "Events"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(spec.keys, spec.action, spec.description, id=spec.id) for spec in EVENT_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(EVENT_KEYS))
 
     def __init__(self, number: int, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(number, id=id)

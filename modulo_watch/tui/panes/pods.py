@@ -12,7 +12,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 
 from modulo_watch.collectors.models import (
     HEALTHY_POD_STATUSES,
@@ -22,7 +22,7 @@ from modulo_watch.collectors.models import (
     SourceName,
     is_fault,
 )
-from modulo_watch.tui.keys import POD_KEYS
+from modulo_watch.tui.keys import POD_KEYS, bindings
 from modulo_watch.tui.panes.base import FilteredPane, PodChosen, expect
 from modulo_watch.tui.panes.evidence import Captured, pod_evidence
 from modulo_watch.widgets.badges import Palette, since
@@ -146,9 +146,7 @@ class PodsPane(FilteredPane):
 
     SOURCE = SourceName.PODS
     TITLE = "Pods"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(spec.keys, spec.action, spec.description, id=spec.id) for spec in POD_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(POD_KEYS))
 
     def __init__(self, number: int, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(number, id=id)

@@ -16,13 +16,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 
 from modulo_watch.collectors.models import PgBackend, PgSnapshot, Snapshot, SourceName
 from modulo_watch.collectors.postgres.detail import PgAction
 from modulo_watch.collectors.postgres.lock_tree import LockNode, lock_tree
-from modulo_watch.tui.keys import POSTGRES_KEYS
+from modulo_watch.tui.keys import POSTGRES_KEYS, bindings
 from modulo_watch.tui.panes.base import FilteredPane, expect
 from modulo_watch.tui.panes.evidence import Captured, backend_evidence
 from modulo_watch.tui.panes.postgres_overview import overview
@@ -200,10 +200,7 @@ class BackendActionRequested(Message):
 class PostgresPane(FilteredPane):
     SOURCE = SourceName.POSTGRES
     TITLE = "Postgres"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(spec.keys, spec.action, spec.description, show=spec.show, id=spec.id)
-        for spec in POSTGRES_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(POSTGRES_KEYS))
 
     DEFAULT_CSS = """
     PostgresPane > #postgres-overview {

@@ -11,12 +11,12 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 
 from modulo_watch.incident.checklists import CheckedItem
-from modulo_watch.tui.keys import RESPONDER_KEYS
+from modulo_watch.tui.keys import RESPONDER_KEYS, bindings
 from modulo_watch.tui.panes.responder_view import ResponderView, idle_text, incident_lines
 from modulo_watch.widgets.badges import DEFAULT_PALETTE, Palette
 from modulo_watch.widgets.live_text import LiveText
@@ -33,10 +33,7 @@ class ItemToggled(Message):
 class ResponderPanel(VerticalScroll, can_focus=True):
     ALLOW_MAXIMIZE = True
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(spec.keys, spec.action, spec.description, show=spec.show, id=spec.id)
-        for spec in RESPONDER_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(RESPONDER_KEYS))
 
     DEFAULT_CSS = """
     ResponderPanel {

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 
 from modulo_watch.collectors.models import (
     Rollout,
@@ -20,7 +20,7 @@ from modulo_watch.collectors.models import (
     SourceName,
     image_repository,
 )
-from modulo_watch.tui.keys import ROLLOUT_KEYS
+from modulo_watch.tui.keys import ROLLOUT_KEYS, bindings
 from modulo_watch.tui.panes.base import FilteredPane, expect
 from modulo_watch.tui.panes.evidence import Captured, rollout_evidence
 from modulo_watch.widgets.badges import Palette, since
@@ -96,9 +96,7 @@ def matches(rollout: Rollout, needle: str) -> bool:
 class RolloutsPane(FilteredPane):
     SOURCE = SourceName.ROLLOUTS
     TITLE = "Rollouts"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(spec.keys, spec.action, spec.description, id=spec.id) for spec in ROLLOUT_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(ROLLOUT_KEYS))
 
     def __init__(self, number: int, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(number, id=id)

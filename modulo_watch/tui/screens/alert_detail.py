@@ -13,7 +13,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
@@ -22,7 +22,7 @@ from modulo_watch.collectors.clock import Clock
 from modulo_watch.collectors.hub import Hub
 from modulo_watch.collectors.models import Alert, AlertSnapshot, SourceName
 from modulo_watch.incident.alert_clock import ack_standing
-from modulo_watch.tui.keys import ALERT_DETAIL_KEYS
+from modulo_watch.tui.keys import ALERT_DETAIL_KEYS, bindings
 from modulo_watch.tui.panes.alert_rows import state_cell
 from modulo_watch.tui.panes.alerts import AcknowledgeRequested, UnacknowledgeRequested
 from modulo_watch.widgets.badges import Palette, format_age, severity_text, since
@@ -82,10 +82,7 @@ def alert_body(alert: Alert, now: datetime, palette: Palette) -> Group:
 
 
 class AlertScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(spec.keys, spec.action, spec.description, show=spec.show, id=spec.id)
-        for spec in ALERT_DETAIL_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(ALERT_DETAIL_KEYS))
 
     DEFAULT_CSS = """
     AlertScreen { background: $background; }

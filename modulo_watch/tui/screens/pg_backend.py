@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
@@ -33,7 +33,7 @@ from modulo_watch.collectors.postgres.detail import (
 )
 from modulo_watch.collectors.postgres.lock_tree import held_up
 from modulo_watch.collectors.postgres.lock_tree import waiters_of as lock_waiters
-from modulo_watch.tui.keys import BACKEND_DETAIL_KEYS
+from modulo_watch.tui.keys import BACKEND_DETAIL_KEYS, bindings
 from modulo_watch.tui.panes.postgres import BackendActionRequested, duration_text
 from modulo_watch.widgets.badges import Palette, since
 from modulo_watch.widgets.live_text import LiveText
@@ -144,10 +144,7 @@ def detail_body(detail: BackendDetail, waiters: Waiters, now: datetime, palette:
 
 
 class BackendScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(spec.keys, spec.action, spec.description, show=spec.show, id=spec.id)
-        for spec in BACKEND_DETAIL_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(BACKEND_DETAIL_KEYS))
 
     DEFAULT_CSS = """
     BackendScreen { background: $background; }

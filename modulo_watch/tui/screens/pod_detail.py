@@ -16,7 +16,7 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
@@ -31,7 +31,7 @@ from modulo_watch.collectors.inspect import (
     PodInspector,
     interleaved_logs,
 )
-from modulo_watch.tui.keys import POD_DETAIL_KEYS
+from modulo_watch.tui.keys import POD_DETAIL_KEYS, bindings
 from modulo_watch.tui.panes.pods import status_style
 from modulo_watch.tui.screens.pod_describe import describe, wrapped
 from modulo_watch.widgets.badges import Palette
@@ -58,10 +58,7 @@ def short_names(pods: list[str]) -> dict[str, str]:
 
 
 class PodDetailScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(spec.keys, spec.action, spec.description, show=spec.show, id=spec.id)
-        for spec in POD_DETAIL_KEYS
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(POD_DETAIL_KEYS))
 
     DEFAULT_CSS = """
     PodDetailScreen { background: $background; }
