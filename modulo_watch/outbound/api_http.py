@@ -193,3 +193,22 @@ def reason(body: bytes, secrets: Sequence[str]) -> str:
         text = text.replace(secret, REDACTED)
     text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+
+
+def error_words(body: bytes, secrets: Sequence[str], *paths: str) -> str:
+    """An API's reason in its JSON error body, on one short printable line without ``secrets``: the first
+    non-empty string, or list of strings, at one of ``paths`` (``"error"``, ``"error.errors"`` ...); else
+    the body itself."""
+    try:
+        document: object = json.loads(body)
+    except ValueError:
+        document = None
+    for path in paths:
+        value = document
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, list) and all(isinstance(part, str) for part in value):
+            value = "; ".join(value)
+        if isinstance(value, str) and value.strip():
+            return reason(value.encode(), secrets)
+    return reason(body, secrets)

@@ -19,9 +19,8 @@ from urllib.parse import quote
 import httpx
 
 from modulo_watch.config import Secret
-from modulo_watch.outbound.api_http import MAX_BODY, Refusal, call, phrase, status_error
+from modulo_watch.outbound.api_http import MAX_BODY, Refusal, call, error_words, phrase, status_error
 from modulo_watch.outbound.delivery import DeliveryError, OutboxItem, Receipt
-from modulo_watch.outbound.statuspage import error_words
 
 WHERE = "PagerDuty"
 ACCEPT = "application/vnd.pagerduty+json;version=2"

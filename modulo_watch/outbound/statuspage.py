@@ -18,9 +18,8 @@ Kinds (``OutboxItem.operation``) and payload keys:
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -30,7 +29,7 @@ from urllib.parse import quote
 import httpx
 
 from modulo_watch.config import Secret
-from modulo_watch.outbound.api_http import call, phrase, reason, retry_after
+from modulo_watch.outbound.api_http import call, error_words, phrase, retry_after
 from modulo_watch.outbound.delivery import DeliveryError, OutboxItem, Receipt
 
 WHERE = "Statuspage"
@@ -300,25 +299,6 @@ def _is_link(value: object) -> bool:
         and value.isprintable()
         and " " not in value
     )
-
-
-def error_words(body: bytes, secrets: Sequence[str], *paths: str) -> str:
-    """An API's reason in its JSON error body, on one short printable line without ``secrets``: the first
-    non-empty string, or list of strings, at one of ``paths`` (``"error"``, ``"error.errors"`` ...); else
-    the body itself. PagerDuty's senders read their refusals with it too."""
-    try:
-        document: object = json.loads(body)
-    except ValueError:
-        document = None
-    for path in paths:
-        value = document
-        for key in path.split("."):
-            value = value.get(key) if isinstance(value, dict) else None
-        if isinstance(value, list) and all(isinstance(part, str) for part in value):
-            value = "; ".join(value)
-        if isinstance(value, str) and value.strip():
-            return reason(value.encode(), secrets)
-    return reason(body, secrets)
 
 
 def _shown(text: str) -> str:

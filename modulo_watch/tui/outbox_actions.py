@@ -27,12 +27,32 @@ if TYPE_CHECKING:  # httpx and the senders load after the first frame
     from modulo_watch.outbound.dispatch import Dispatcher
 
 
+CLIENT_TIMEOUT = 10.0  # seconds to wait for the outbox's HTTP client: then it did not start, and that is said
+
+
 class OutboxApp(IncidentApp):
     """Adds the outbox: ``enqueue_outgoing`` for the keys that send, ``o`` to watch deliveries."""
 
     dispatcher: Dispatcher | None = None
     outbound_client: httpx.AsyncClient | None = None
     _said_failed: frozenset[str] = frozenset()  # failures the responder has been told of
+    _client_made: asyncio.Event | None = None
+
+    def _client_event(self) -> asyncio.Event:
+        if self._client_made is None:
+            self._client_made = asyncio.Event()
+        return self._client_made
+
+    async def wait_for_client(self) -> httpx.AsyncClient | None:
+        """The outbox's HTTP client, made just after the first frame; None when it is not there within
+        ``CLIENT_TIMEOUT``, or has closed."""
+        try:
+            async with asyncio.timeout(CLIENT_TIMEOUT):
+                await self._client_event().wait()
+        except TimeoutError:
+            return None
+        client = self.outbound_client
+        return None if client is None or client.is_closed else client
 
     @work(group="outbox", exit_on_error=False)
     async def start_outbox(self) -> None:
@@ -43,6 +63,7 @@ class OutboxApp(IncidentApp):
         from modulo_watch.outbound.senders import build_senders
 
         self.outbound_client = client = api_client()
+        self._client_event().set()
         senders = build_senders(self.settings, client, self.drill)
         dispatcher = Dispatcher(self.journal, senders, self.sources.clock.now, self.outbox_changed)
         self.dispatcher = dispatcher

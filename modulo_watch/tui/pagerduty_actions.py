@@ -33,8 +33,6 @@ if TYPE_CHECKING:
     from modulo_watch.tui.screens.pagerduty import PagerDutyRow, PagerDutyScreen
 
 ONCALL_EVERY = 300.0  # seconds between readings of who is on call: schedules hand over hourly at most
-CLIENT_WAIT = 0.1  # seconds between looks for the outbox's HTTP client, made just after the first frame
-CLIENT_LOOKS = 100  # 10 s: then the outbox did not start, and the screen says so
 DRILL_NOTE = (
     "DRILL: one made-up PagerDuty incident per alert name; a and r queue to the drill outbox,"
     " which delivers nothing."
@@ -93,7 +91,7 @@ class PagerDutyApp(OutboxApp):
         from modulo_watch.tui.screens.pagerduty import rows_with_incidents
 
         settings = self.settings.pagerduty
-        client = await self._outbound_ready()
+        client = await self.wait_for_client()
         if client is None or settings.api_token is None:
             screen.show_status("The outbox has not started, so PagerDuty cannot be read; try P again")
             return
@@ -155,7 +153,7 @@ class PagerDutyApp(OutboxApp):
     async def watch_oncall(self) -> None:
         """Who is on call, read once the outbox's client exists and every ``ONCALL_EVERY`` after."""
         while True:
-            client = await self._outbound_ready()
+            client = await self.wait_for_client()
             if client is not None:
                 await self._read_oncall(client)
             await asyncio.sleep(ONCALL_EVERY)
@@ -187,12 +185,3 @@ class PagerDutyApp(OutboxApp):
         for screen in self.screen_stack:
             if isinstance(screen, PagerDutyScreen):
                 screen.show_oncall(self._oncall_status)
-
-    async def _outbound_ready(self) -> httpx.AsyncClient | None:
-        """The outbox's HTTP client; None when it is not there within ``CLIENT_LOOKS`` or has closed."""
-        for _ in range(CLIENT_LOOKS):
-            client = self.outbound_client
-            if client is not None:
-                return None if client.is_closed else client
-            await asyncio.sleep(CLIENT_WAIT)
-        return None
